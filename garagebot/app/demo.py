@@ -1,0 +1,166 @@
+"""The demo garage: ``garagebot seed-demo`` and ``garagebot demo``.
+
+``seed_demo`` builds one bilingual garage from ``demo_data`` through the real
+core services only, so its audit chain, session numbers, job cards and
+timers are exactly what the product would have written. The last twelve days
+are replayed on a clock of its own (sessions delivered last week, cars on
+the lifts this morning), ending before the database clock's "now", which is
+put back afterwards. Seeding a database that already has a garage does
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from garagebot.app import demo_data as data
+from garagebot.app.demo_visits import ReplayClock, Visits
+from garagebot.app.storage import LocalFileStorage
+from garagebot.core.actor import Actor
+from garagebot.core.enums import Channel, Role
+from garagebot.core.ids import ClientId, OrgId, TemplateId, UserId
+from garagebot.core.models import Organization, RepairSession, User
+from garagebot.core.ports import FileStorage
+from garagebot.core.repair.clients import find_or_create_client
+from garagebot.core.repair.vehicles import register_vehicle
+from garagebot.core.staff import create_organization, create_user
+from garagebot.core.uow import Database
+from garagebot.core.work.templates import ChecklistItemSpec, StepSpec, create_template
+
+REPLAY_HOURS = 14 * 24  # the replay starts this long before "now"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    key: str
+    user_id: UserId
+    name: str
+    role: Role
+    telegram_user_id: int
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoIdentities:
+    """Who is who in the demo garage. ``created`` is False when the database
+    already had a garage; ``org_id`` is None when that garage is not the demo's."""
+
+    created: bool
+    org_id: OrgId | None
+    staff: tuple[DemoPerson, ...] = ()
+    sessions: int = 0
+
+    def person(self, key: str) -> DemoPerson:
+        return next(p for p in self.staff if p.key == key)
+
+    def lines(self) -> list[str]:
+        """What the CLI prints after seeding."""
+        if self.org_id is None:
+            return ["The database already has a garage; the demo garage was not seeded."]
+        g = data.GARAGE
+        head = "Demo garage seeded:" if self.created else "The demo garage already exists:"
+        out = [f"{head} {g.name_en} / {g.name_ar} (slug {g.slug}, {g.timezone}, {g.currency})",
+               "Staff (log in to the Telegram bot as these user ids):"]
+        out += [f"  {p.telegram_user_id}  {p.phone}  {p.role.value:<16} {p.name}" for p in self.staff]
+        out.append(f"{len(data.CLIENTS)} clients, {len(data.VEHICLES)} vehicles, "
+                   f"{self.sessions} repair sessions, {len(data.TEMPLATES)} service templates.")
+        return out
+
+
+@asynccontextmanager
+async def _replaying(db: Database) -> AsyncIterator[ReplayClock]:
+    """Swap the database's clock for a replay clock and always put it back."""
+    real = db.clock
+    clock = ReplayClock(real.now(), REPLAY_HOURS)
+    db.clock = clock
+    try:
+        yield clock
+    finally:
+        db.clock = real
+
+
+async def seed_demo(db: Database, storage: FileStorage | None = None) -> DemoIdentities:
+    """Seed the demo garage unless the database has a garage already (then
+    return who is who in it, or nothing when it is not the demo garage).
+    ``storage`` receives the demo's step photos (default: ./media)."""
+    existing = await _existing(db)
+    if existing is not None:
+        return existing
+    files = storage or LocalFileStorage(Path("./media"))
+    async with _replaying(db) as clock:
+        org = await create_organization(db, slug=data.GARAGE.slug, name_en=data.GARAGE.name_en,
+                                        name_ar=data.GARAGE.name_ar, timezone=data.GARAGE.timezone,
+                                        currency=data.GARAGE.currency, default_locale="ar")
+        staff = await _staff(db, org)
+        actors = {p.key: Actor.user(org, p.user_id, Channel.TELEGRAM) for p in staff}
+        templates = await _templates(db, actors["lead"])
+        await _clients(db, actors["advisor"])
+        visits = Visits(db, clock, files, actors, templates)
+        for spec in data.VISITS:
+            await visits.replay(spec)
+    return DemoIdentities(True, org, staff, len(data.VISITS))
+
+
+async def _existing(db: Database) -> DemoIdentities | None:
+    async with db.read() as s:
+        if (await s.execute(select(Organization.id).limit(1))).first() is None:
+            return None
+        org = (await s.execute(
+            select(Organization.id).where(Organization.slug == data.GARAGE.slug))).scalar()
+        if org is None:
+            return DemoIdentities(False, None)
+        users = {u.telegram_user_id: u for u in (await s.execute(
+            select(User).where(User.organization_id == org))).scalars()}
+        sessions = (await s.execute(select(func.count(RepairSession.id)).where(
+            RepairSession.organization_id == org))).scalar_one()
+    staff = tuple(_person(p, UserId(users[p.telegram_user_id].id)) for p in data.STAFF
+                  if p.telegram_user_id in users)
+    return DemoIdentities(False, OrgId(org), staff, int(sessions))
+
+
+def _person(spec: data.StaffSpec, user_id: UserId) -> DemoPerson:
+    return DemoPerson(spec.key, user_id, spec.name, spec.role, spec.telegram_user_id, spec.phone)
+
+
+async def _staff(db: Database, org: OrgId) -> tuple[DemoPerson, ...]:
+    made: list[DemoPerson] = []
+    async with db.unit_of_work(Actor.system(org, Channel.CLI)) as uow:
+        for p in data.STAFF:
+            uid = await create_user(uow, name=p.name, role=p.role, phone=p.phone, locale=p.locale,
+                                    telegram_user_id=p.telegram_user_id, skills=p.skills)
+            made.append(_person(p, uid))
+    return tuple(made)
+
+
+async def _templates(db: Database, lead: Actor) -> dict[str, TemplateId]:
+    made: dict[str, TemplateId] = {}
+    async with db.unit_of_work(lead) as uow:
+        for t in data.TEMPLATES:
+            steps = [
+                StepSpec(name_en=s.name_en, name_ar=s.name_ar, required_skill=s.skill,
+                         assembly=s.assembly, parallel_group=s.parallel_group,
+                         required_attachments=s.attachments, estimated_minutes=s.minutes,
+                         flat_price=s.price,
+                         checklist=tuple(ChecklistItemSpec(en, ar) for en, ar in s.checklist))
+                for s in t.steps
+            ]
+            made[t.code] = await create_template(uow, code=t.code, name_en=t.name_en,
+                                                 name_ar=t.name_ar, steps=steps)
+    return made
+
+
+async def _clients(db: Database, advisor: Actor) -> None:
+    async with db.unit_of_work(advisor) as uow:
+        ids: list[ClientId] = [
+            await find_or_create_client(uow, phone=c.phone, name=c.name, locale=c.locale)
+            for c in data.CLIENTS
+        ]
+        for v in data.VEHICLES:
+            await register_vehicle(uow, client_id=ids[v.client], plate=v.plate, vin=v.vin,
+                                   make=v.make, model=v.model, year=v.year, colour=v.colour,
+                                   mileage_km=v.mileage_km)

@@ -1,0 +1,49 @@
+"""Running the web app: ``garagebot serve`` and ``garagebot demo``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from garagebot.app.settings import Settings
+from garagebot.app.web import create_app
+
+
+def serve(settings: Settings, *, banner: Sequence[str] = ()) -> None:
+    """Serve until SIGINT/SIGTERM. Once the socket listens, print the URL and ``banner``."""
+
+    def announce(_aiohttp_message: str) -> None:
+        lines = [f"garagebot is listening on http://{settings.host}:{settings.port} "
+                 f"(public URL {settings.base_url})", *banner, "(press Ctrl+C to stop)"]
+        print("\n".join(lines), flush=True)
+
+    web.run_app(
+        create_app(settings), host=settings.host, port=settings.port, print=announce,
+        access_log_format='%a "%r" %s %b %Tfs',
+    )
+
+
+async def prepare_demo(settings: Settings) -> list[str]:
+    """Migrate, then seed the demo garage unless the database has a garage.
+    Returns the lines to print (the demo identities)."""
+    from garagebot.app.demo import seed_demo
+    from garagebot.app.migrate import upgrade
+    from garagebot.app.storage import LocalFileStorage
+    from garagebot.core.uow import Database
+
+    await upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        identities = await seed_demo(db, LocalFileStorage(settings.media_dir))
+    finally:
+        await db.dispose()
+    return identities.lines()
+
+
+def run_demo(settings: Settings) -> None:
+    lines = asyncio.run(prepare_demo(settings))
+    sys.stdout.flush()
+    serve(settings, banner=lines)

@@ -1,0 +1,1 @@
+"""Channel-independent dialog flows (state machines). Imports core only."""

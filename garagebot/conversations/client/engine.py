@@ -1,0 +1,263 @@
+"""The client conversation engine: one WhatsApp/SMS message → one turn → replies in the outbox.
+
+``ClientEngine.handle(garage, msg)``:
+
+1. **Persist first**: the delivery is recorded in its own commit
+   (``inbound_event``, unique on provider and message id). A redelivery of
+   a message already processed stops there.
+2. **Process once**: one unit of work (as the client, or as the system for a
+   number the garage does not know) claims the event (``processed_at`` set
+   by a conditional UPDATE, so two deliveries racing cannot both run it),
+   records the contact time (the WhatsApp 24-hour window), applies STOP /
+   START, runs one turn of the conversation with the version check (a
+   conflict reruns the turn on the fresh state), and queues the replies in
+   the client's language. If processing fails nothing of it is committed
+   and the event stays unprocessed, so the provider's redelivery runs it.
+
+An opted-out client gets nothing but the confirmation of STOP or START;
+what they write is still forwarded to staff (never dropped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field, replace
+from typing import cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garagebot.conversations import store
+from garagebot.conversations.client import threads
+from garagebot.conversations.client.dialog import run_turn
+from garagebot.conversations.client.intents import language_of
+from garagebot.conversations.client.types import (
+    CLIENT_FLOW,
+    ClientCtx,
+    ClientServices,
+    ClientState,
+    ClientStep,
+)
+from garagebot.conversations.engine import ConversationBusy
+from garagebot.conversations.text import parse_int
+from garagebot.conversations.types import Handled, Inbound, Outcome, Reply
+from garagebot.core.actor import Actor
+from garagebot.core.client_threads import forward_to_staff
+from garagebot.core.clientlookup import (
+    ClientContact,
+    ClientVisit,
+    Garage,
+    client_by_phone,
+    current_visit,
+)
+from garagebot.core.consent import (
+    OPTED_IN_KEY,
+    OPTED_OUT_KEY,
+    ConsentChange,
+    consent_keyword,
+    set_client_locale,
+    set_messaging_consent,
+)
+from garagebot.core.errors import DomainError
+from garagebot.core.jsonable import JsonValue
+from garagebot.core.messaging import touch_contact
+from garagebot.core.models import InboundEvent
+from garagebot.core.uow import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_INTAKE = frozenset({ClientState.INTAKE_NAME, ClientState.INTAKE_PLATE, ClientState.INTAKE_COMPLAINT,
+                     ClientState.INTAKE_TIME})
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEngineConfig:
+    """Providers that show real buttons (others get numbered options), how
+    long a question waits for its answer, how long typed numbers pick the
+    last offered options, and how often a lost version race is rerun."""
+
+    button_providers: frozenset[str] = frozenset({"meta"})
+    idle_reset: dt.timedelta = dt.timedelta(hours=24)
+    offer_ttl: dt.timedelta = dt.timedelta(minutes=30)
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    replies: tuple[Reply, ...]
+    state: ClientState
+    data: dict[str, JsonValue]
+    locale: str
+
+
+@dataclass
+class ClientEngine:
+    db: Database
+    services: ClientServices
+    config: ClientEngineConfig = field(default_factory=ClientEngineConfig)
+
+    async def handle(self, garage: Garage, msg: Inbound) -> Handled:
+        """Process one delivery exactly once (see the module docstring)."""
+        event_id = await self.record(garage, msg)
+        if event_id is None:
+            return Handled(Outcome.DUPLICATE)
+        async with self.db.read() as session:
+            client = await client_by_phone(session, garage.id, msg.sender)
+        actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
+                 else Actor.system(garage.id, msg.channel))
+        async with self.db.unit_of_work(actor) as uow:
+            if not await _claim(uow.session, event_id, uow.now):
+                return Handled(Outcome.DUPLICATE)
+            await touch_contact(uow.session, garage.id, msg.channel.value, msg.sender, msg.received_at)
+            turn = await self._run(uow, garage, client, msg)
+            for r in turn.replies:
+                uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
+        return Handled(Outcome.HANDLED, turn.replies, turn.locale)
+
+    async def record(self, garage: Garage, msg: Inbound) -> int | None:
+        """Commit the delivery; its row id, or None when it was processed before."""
+        async with self.db.raw_transaction() as session:
+            new = await store.record_inbound(session, msg, garage.id)
+            if new is not None:
+                return new
+            row = (await session.execute(
+                select(InboundEvent.id, InboundEvent.processed_at)
+                .where(InboundEvent.provider == msg.provider, InboundEvent.event_id == msg.event_id)
+            )).one()
+        return None if row.processed_at is not None else int(row.id)
+
+    async def _run(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
+                   msg: Inbound) -> _Turn:
+        for _ in range(self.config.max_attempts):
+            savepoint = await uow.session.begin_nested()
+            try:
+                conv = await store.load_or_create(
+                    uow.session, garage.id, msg.channel.value, msg.sender,
+                    flow=CLIENT_FLOW, state=ClientState.MAIN.value, now=uow.now)
+                turn = await self._turn(uow, garage, client, msg, conv)
+                saved = await store.save(uow.session, conv, flow=CLIENT_FLOW, state=turn.state.value,
+                                         data=turn.data, now=uow.now)
+            except BaseException:
+                await savepoint.rollback()
+                raise
+            if saved:
+                await savepoint.commit()
+                return turn
+            await savepoint.rollback()
+        raise ConversationBusy(f"{msg.channel}:{msg.sender}")
+
+    async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,
+                    conv: store.ConversationState) -> _Turn:
+        state, data = self._position(conv, uow.now)
+        locale = await self._locale(uow, garage, client, msg, data, fresh=conv.version == 0)
+        data["lang"] = locale
+        change = consent_keyword(msg.text, opted_out=client is not None and not client.consent) \
+            if msg.text and msg.choice is None else None
+        if change is not None:
+            return await self._consent(uow, client, change, msg, data, locale)
+        visit = await current_visit(uow.session, garage.id, client.id) if client is not None else None
+        if (client is not None and not client.consent) or (client is None and data.get("stopped")):
+            ctx = self._ctx(uow, garage, client, msg, state, data, locale, visit)
+            await forward_to_staff(uow, threads.message_for_staff(ctx, msg.text, len(msg.media)))
+            return _Turn((), ClientState.MAIN, data, locale)
+        msg = self._numbered(msg, data, uow.now)
+        ctx = self._ctx(uow, garage, client, msg, state, data, locale, visit)
+        step = await self._guarded(ctx)
+        new_data = dict(step.data) if step.data is not None else data
+        new_locale = step.locale or locale
+        new_data["lang"] = new_locale
+        self._remember_offer(step, new_data, uow.now)
+        return _Turn(step.replies, step.state or state, new_data, new_locale)
+
+    def _position(
+        self, conv: store.ConversationState, now: dt.datetime
+    ) -> tuple[ClientState, dict[str, JsonValue]]:
+        data = dict(conv.data) if conv.flow == CLIENT_FLOW else {}
+        try:
+            state = ClientState(conv.state) if conv.flow == CLIENT_FLOW else ClientState.MAIN
+        except ValueError:
+            state = ClientState.MAIN
+        if state is not ClientState.MAIN and now - conv.updated_at > self.config.idle_reset:
+            state = ClientState.MAIN
+            data.pop("intake", None)
+        return state, data
+
+    async def _locale(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,
+                      data: dict[str, JsonValue], *, fresh: bool) -> str:
+        """The client's language; a new conversation takes it from the first message."""
+        locale = client.locale if client is not None else str(data.get("lang") or garage.default_locale)
+        detected = language_of(msg.text) if fresh else None
+        if detected is not None and detected != locale:
+            if client is not None:
+                await set_client_locale(uow, client.id, detected)
+            locale = detected
+        return locale
+
+    async def _consent(self, uow: UnitOfWork, client: ClientContact | None, change: ConsentChange,
+                       msg: Inbound, data: dict[str, JsonValue], locale: str) -> _Turn:
+        """STOP / START: record it and confirm (the one message an opted-out client gets)."""
+        wanted = change is ConsentChange.OPT_IN
+        if client is not None:
+            await set_messaging_consent(uow, client.id, wanted, keyword=msg.text.strip()[:32])
+        data.pop("intake", None)
+        data.pop("offer", None)
+        if wanted:
+            data.pop("stopped", None)
+        elif client is None:
+            data["stopped"] = True
+        key = OPTED_IN_KEY if wanted else OPTED_OUT_KEY
+        return _Turn((Reply(key),), ClientState.MAIN, data, locale)
+
+    def _numbered(self, msg: Inbound, data: dict[str, JsonValue], now: dt.datetime) -> Inbound:
+        """A typed number picks an option the last reply offered (channels without buttons)."""
+        offer, at = data.get("offer"), data.get("offer_at")
+        if msg.choice is not None or not isinstance(offer, list) or not isinstance(at, str):
+            return msg
+        if now - dt.datetime.fromisoformat(at) > self.config.offer_ttl:
+            return msg
+        n = parse_int(msg.text)
+        if n is None or not 1 <= n <= len(offer):
+            return msg
+        return replace(msg, choice=str(offer[n - 1]), text="")
+
+    @staticmethod
+    def _remember_offer(step: ClientStep, data: dict[str, JsonValue], now: dt.datetime) -> None:
+        offered = [r for r in step.replies if r.choices]
+        if offered and step.numbered_choices:
+            data["offer"] = [c.id for c in offered[-1].choices]
+            data["offer_at"] = now.isoformat()
+        else:
+            data.pop("offer", None)
+            data.pop("offer_at", None)
+
+    def _ctx(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,
+             state: ClientState, data: dict[str, JsonValue], locale: str,
+             visit: ClientVisit | None) -> ClientCtx:
+        return ClientCtx(uow, msg, garage, client, locale, state, data, visit, self.services,
+                         buttons=msg.provider in self.config.button_providers)
+
+    async def _guarded(self, ctx: ClientCtx) -> ClientStep:
+        """The turn; a refusal becomes the reply and its writes are rolled back."""
+        savepoint = await ctx.uow.session.begin_nested()
+        try:
+            step = await run_turn(ctx)
+        except DomainError as exc:
+            await savepoint.rollback()
+            return ClientStep((Reply(exc.key, dict(exc.params)),))
+        except Exception:  # the engine's one logged catch-all: the message still reaches staff
+            log.exception("client turn failed (%s %s)", ctx.msg.provider, ctx.msg.event_id)
+            await savepoint.rollback()
+            await forward_to_staff(ctx.uow, threads.message_for_staff(ctx, ctx.msg.text, len(ctx.msg.media)))
+            return ClientStep((Reply("client.error_unexpected"),), ClientState.MAIN)
+        await savepoint.commit()
+        return step
+
+
+async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:
+    """Mark the event processed; False when another delivery got there first."""
+    result = await session.execute(
+        update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.processed_at.is_(None))
+        .values(processed_at=now)
+    )
+    return cast(CursorResult[object], result).rowcount == 1

@@ -1,0 +1,75 @@
+"""The main menu: the entries the sender's role may use, as buttons and as
+typed words in either language, plus language and help.
+
+State table (global commands — menu, back, cancel, help, language — work in
+every state of every flow and are handled by the dialog, not here):
+
+```mermaid
+stateDiagram-v2
+    [*] --> main
+    main --> main: not understood / help
+    main --> EntryFlow: menu entry (button or typed phrase)
+    main --> language: language
+    EntryFlow --> main: menu / cancel / idle timeout
+```
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from garagebot.conversations.commands import GlobalCommand, choice_for
+from garagebot.conversations.router import (
+    MENU_FLOW,
+    Flow,
+    MenuEntry,
+    StateSpec,
+    Step,
+    StepContext,
+    go,
+    stay,
+)
+from garagebot.conversations.text import Vocabulary
+from garagebot.conversations.types import Reply
+from garagebot.core.ports import Choice
+
+
+class MenuState(StrEnum):
+    MAIN = "main"
+
+
+def _entries(ctx: StepContext) -> list[MenuEntry]:
+    return list(ctx.registry.menu_for(ctx.me.role))
+
+
+async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    choices = [Choice(e.choice_id, e.label_key) for e in _entries(ctx)]
+    choices.append(Choice(choice_for(GlobalCommand.LANGUAGE), "bot.choice_language"))
+    choices.append(Choice(choice_for(GlobalCommand.HELP), "bot.choice_help"))
+    return (Reply("bot.menu", {"name": ctx.me.name}, tuple(choices)),)
+
+
+def _chosen(ctx: StepContext) -> MenuEntry | None:
+    entries = _entries(ctx)
+    if ctx.msg.choice is not None:
+        return next((e for e in entries if e.choice_id == ctx.msg.choice), None)
+    vocabulary = Vocabulary({e.id: e.phrases for e in entries})
+    found = vocabulary.match(ctx.msg.text) if ctx.msg.text else None
+    if found is None or found.rest:
+        return None
+    return next(e for e in entries if e.id == found.intent)
+
+
+async def handle(ctx: StepContext) -> Step:
+    entry = _chosen(ctx)
+    if entry is None:
+        return stay(Reply("bot.not_understood"), reprompt=True)
+    target = ctx.registry.flows[entry.flow]
+    return go(target.name, target.entry)
+
+
+MENU = Flow(
+    name=MENU_FLOW,
+    entry=MenuState.MAIN,
+    states={MenuState.MAIN: StateSpec(prompt, handle, help_key="bot.help")},
+)

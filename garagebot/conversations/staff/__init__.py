@@ -1,0 +1,42 @@
+"""The staff flows on the conversation engine: technicians and assistants,
+lead technicians, service advisors and managers, in English and Arabic.
+
+``register_staff_flows(registry, storage)`` adds every staff flow and its
+main-menu entries; ``storage`` receives the files staff send from the chat.
+"""
+
+from __future__ import annotations
+
+from garagebot.conversations.router import MenuEntry, Registry
+from garagebot.conversations.staff.intake import intake_flow
+from garagebot.conversations.staff.lead import LEAD
+from garagebot.conversations.staff.manager import MANAGER
+from garagebot.conversations.staff.parts import PARTS
+from garagebot.conversations.staff.sessions import SESSIONS
+from garagebot.conversations.staff.technician import Technician
+from garagebot.core.permissions import Permission
+from garagebot.core.ports import FileStorage
+
+MENU_ENTRIES = (
+    MenuEntry("jobs", "staff.menu_jobs", "tech", Permission.WORK_STEP,
+              ("my jobs", "jobs", "my work", "شغلي", "مهامي", "أعمالي", "شغلاتي")),
+    MenuEntry("parts", "staff.menu_parts", "parts", Permission.USE_PARTS,
+              ("parts", "part", "قطع", "قطع الغيار", "قطع غيار")),
+    MenuEntry("lead", "staff.menu_lead", "lead", Permission.DECIDE_EXCEPTION,
+              ("exceptions", "queue", "review", "الاستثناءات", "المراجعة", "الطابور")),
+    MenuEntry("intake", "staff.menu_intake", "intake", Permission.INTAKE,
+              ("new car", "intake", "new session", "سيارة جديدة", "استقبال")),
+    MenuEntry("sessions", "staff.menu_sessions", "sessions", Permission.CHANGE_SESSION_STATUS,
+              ("cars", "sessions", "السيارات", "الجلسات")),
+    MenuEntry("manager", "staff.menu_manager", "manager", Permission.VIEW_REPORTS,
+              ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
+)
+
+
+def register_staff_flows(registry: Registry, storage: FileStorage | None = None) -> None:
+    """Add the staff flows and their menu entries to ``registry``."""
+    registry.add_flow(Technician(storage).flow())
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER):
+        registry.add_flow(flow)
+    for entry in MENU_ENTRIES:
+        registry.add_menu_entry(entry)

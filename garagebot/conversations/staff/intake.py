@@ -1,0 +1,126 @@
+"""The service advisor's intake by chat: client phone, plate, complaint →
+a session is opened; then photos of the car; then a service template for its
+first job card; then the session's screen.
+
+```mermaid
+stateDiagram-v2
+    [*] --> phone
+    phone --> plate: phone number
+    plate --> complaint: plate
+    complaint --> photos: complaint (session opened)
+    photos --> photos: photo (attached to the session)
+    photos --> template: done / skip
+    template --> sessions.session: a template (job card added) / none
+```
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from garagebot.conversations.router import BACK, Flow, PromptFn, StateSpec, Step, StepContext, go, stay
+from garagebot.conversations.staff import common as c
+from garagebot.conversations.staff.sessions import FLOW as SESSIONS
+from garagebot.conversations.staff.sessions import SessionsState
+from garagebot.conversations.text import plate_in
+from garagebot.conversations.types import Choice, Reply
+from garagebot.core.ids import OrgId, SessionId, TemplateId
+from garagebot.core.models import RepairSession
+from garagebot.core.normalize import ascii_digits
+from garagebot.core.ports import FileStorage
+from garagebot.core.repair.intake import open_session
+from garagebot.core.staff_views import active_templates
+from garagebot.core.work.jobcards import add_job_card
+
+FLOW = "intake"
+
+
+class IntakeState(StrEnum):
+    PHONE = "phone"
+    PLATE = "plate"
+    COMPLAINT = "complaint"
+    PHOTOS = "photos"
+    TEMPLATE = "template"
+
+
+def _ask(key: str) -> PromptFn:
+    async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
+        return (Reply(key, {}, (BACK,)),)
+
+    return prompt
+
+
+async def phone(ctx: StepContext) -> Step:
+    text = ascii_digits(c.typed(ctx)).replace(" ", "")
+    if not text:
+        return stay(reprompt=True)
+    return go(FLOW, IntakeState.PLATE, data={"phone": text})
+
+
+async def plate(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text:
+        return stay(reprompt=True)
+    return go(FLOW, IntakeState.COMPLAINT, data={**ctx.data, "plate": plate_in(text) or text})
+
+
+async def complaint(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text:
+        return stay(reprompt=True)
+    sid = await open_session(ctx.uow, phone=str(ctx.data.get("phone")), plate=str(ctx.data.get("plate")),
+                             complaint=text, locale=ctx.me.locale)
+    rs = await ctx.uow.get(RepairSession, sid)
+    return go(FLOW, IntakeState.PHOTOS, Reply("staff.session_opened", {"number": rs.number}),
+              data={"session": sid}, remember=False)
+
+
+class Photos:
+    def __init__(self, storage: FileStorage | None) -> None:
+        self.storage = storage
+
+    async def handle(self, ctx: StepContext) -> Step:
+        session_id = c.data_session(ctx)
+        if ctx.msg.media and self.storage is not None and session_id is not None:
+            attached = await c.attach_sent_media(ctx, self.storage, session_id=session_id)
+            return stay(Reply("staff.media_attached", {"n": len(attached)}))
+        found = c.understood(ctx)
+        if ctx.msg.choice == "ip:done" or (found is not None and found.intent in ("done", "skip", "no")):
+            return go(FLOW, IntakeState.TEMPLATE)
+        return stay(reprompt=True)
+
+
+async def photos_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    return (Reply("staff.intake_photos", {}, (Choice("ip:done", "staff.btn_photos_done"),)),)
+
+
+async def template_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    rows = await active_templates(ctx.uow.session, OrgId(ctx.me.org_id))
+    choices = [Choice(f"it:{t.template_id}", "staff.template_line",
+                      {"name": c.localized(ctx, t.name_en, t.name_ar)}) for t in rows]
+    return (Reply("staff.intake_template", {}, (*choices, Choice("it:none", "staff.btn_no_template"))),)
+
+
+async def template(ctx: StepContext) -> Step:
+    session_id = c.data_session(ctx) or SessionId(0)
+    chosen = c.chosen_id(ctx, "it")
+    found = c.understood(ctx)
+    skip = ctx.msg.choice == "it:none" or (found is not None and found.intent in ("skip", "no"))
+    if chosen is None and not skip:
+        return stay(reprompt=True)
+    replies: tuple[Reply, ...] = ()
+    if chosen is not None:
+        await add_job_card(ctx.uow, session_id, TemplateId(chosen))
+        replies = (Reply("staff.job_card_added"),)
+    return go(SESSIONS, SessionsState.SESSION, *replies, data={"session": session_id}, remember=False)
+
+
+def intake_flow(storage: FileStorage | None) -> Flow:
+    return Flow(FLOW, IntakeState.PHONE, {
+        IntakeState.PHONE: StateSpec(_ask("staff.intake_phone"), phone, help_key="staff.help_intake"),
+        IntakeState.PLATE: StateSpec(_ask("staff.intake_plate"), plate, help_key="staff.help_intake"),
+        IntakeState.COMPLAINT: StateSpec(_ask("staff.intake_complaint"), complaint,
+                                         help_key="staff.help_intake"),
+        IntakeState.PHOTOS: StateSpec(photos_prompt, Photos(storage).handle, help_key="staff.help_intake"),
+        IntakeState.TEMPLATE: StateSpec(template_prompt, template, help_key="staff.help_intake"),
+    })

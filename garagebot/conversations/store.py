@@ -1,0 +1,103 @@
+"""Persistence of the engine: inbound deliveries and conversation state.
+
+Both use Core statements rather than ORM objects, so a retried step always
+reads what is committed (no stale identity-map copy survives a rolled-back
+savepoint). Conversation saves are optimistic: ``UPDATE … WHERE version = :v``
+changes no row when another process saved first, and the caller retries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garagebot.conversations.types import Inbound
+from garagebot.core.jsonable import JsonValue
+from garagebot.core.models import Conversation, InboundEvent
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which has ``on_conflict_do_nothing`` on both engines."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+def _plain(payload: Mapping[str, object]) -> dict[str, object]:
+    """The raw delivery as plain JSON (providers' floats included)."""
+    return cast(dict[str, object], json.loads(json.dumps(payload, default=str)))
+
+
+async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None) -> int | None:
+    """Record the delivery; its id, or None when (provider, event id) was seen before.
+
+    On PostgreSQL a concurrent second delivery waits on the first one's unique
+    key and then does nothing; on SQLite writers are serialised anyway."""
+    stmt = (
+        _insert(session)(InboundEvent)
+        .values(provider=msg.provider, event_id=msg.event_id, organization_id=org_id,
+                payload=_plain(msg.payload), received_at=msg.received_at)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(InboundEvent.id)
+    )
+    return cast(int | None, await session.scalar(stmt))
+
+
+async def mark_processed(session: AsyncSession, event_row_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(InboundEvent).where(InboundEvent.id == event_row_id).values(processed_at=now)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    """A conversation as loaded: where the chat is, with the version to check on save."""
+
+    id: int
+    flow: str
+    state: str
+    data: Mapping[str, JsonValue]
+    version: int
+    updated_at: dt.datetime
+
+
+_COLUMNS = (Conversation.id, Conversation.flow, Conversation.state, Conversation.data,
+            Conversation.version, Conversation.updated_at)
+
+
+async def load_or_create(
+    session: AsyncSession, org_id: int, channel: str, address: str, *,
+    flow: str, state: str, now: dt.datetime,
+) -> ConversationState:
+    """The chat's conversation, created at (``flow``, ``state``) when new."""
+    where = (Conversation.organization_id == org_id, Conversation.channel == channel,
+             Conversation.address == address)
+    row = (await session.execute(select(*_COLUMNS).where(*where))).first()
+    if row is None:
+        await session.execute(
+            _insert(session)(Conversation)
+            .values(organization_id=org_id, channel=channel, address=address, flow=flow,
+                    state=state, data={}, version=0, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["organization_id", "channel", "address"])
+        )
+        row = (await session.execute(select(*_COLUMNS).where(*where))).one()
+    return ConversationState(int(row[0]), str(row[1]), str(row[2]),
+                             cast(Mapping[str, JsonValue], row[3] or {}), int(row[4]), row[5])
+
+
+async def save(
+    session: AsyncSession, loaded: ConversationState, *,
+    flow: str, state: str, data: Mapping[str, JsonValue], now: dt.datetime,
+) -> bool:
+    """Store the new state if nobody saved since ``loaded`` was read; False otherwise."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == loaded.id, Conversation.version == loaded.version)
+        .values(flow=flow, state=state, data=dict(data), version=loaded.version + 1, updated_at=now)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1

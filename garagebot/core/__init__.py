@@ -1,0 +1,1 @@
+"""The domain: models, persistence, services and ports. Imports no other room."""

@@ -1,0 +1,203 @@
+"""Read queries of client messaging (no writes; every one scoped to a garage,
+except finding the garage itself from the number a message was sent to).
+
+- ``garage_by_number``: the garage that owns an SMS / WhatsApp number or a
+  Meta phone-number id;
+- ``client_by_phone``, ``current_visit``, ``pending_quote``: what a client's
+  conversation looks at;
+- ``staff_recipients``: who hears what a client wrote that no flow understood;
+- ``delivery_context``: what a client transport needs to send one outbox row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import cast
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garagebot.core.billing.enums import QuoteStatus
+from garagebot.core.enums import Role, SessionStatus
+from garagebot.core.ids import ClientId, OrgId, QuoteId, SessionId, UserId
+from garagebot.core.messaging import last_inbound
+from garagebot.core.models import (
+    Client,
+    Organization,
+    OutboxRow,
+    Quote,
+    RepairSession,
+    User,
+    Vehicle,
+)
+from garagebot.core.models.repair import FINAL_SESSION_STATUSES
+from garagebot.core.permissions import Permission, allowed
+
+
+class NumberField(StrEnum):
+    """The Organization column that identifies a garage on a provider."""
+
+    SMS = "sms_number"
+    WHATSAPP = "whatsapp_number"
+    META = "meta_phone_number_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Garage:
+    id: OrgId
+    name_en: str
+    name_ar: str
+    default_locale: str
+    timezone: str
+
+    def name(self, locale: str) -> str:
+        return self.name_ar if locale == "ar" else self.name_en
+
+
+async def garage_by_number(session: AsyncSession, number_field: NumberField, value: str) -> Garage | None:
+    column = getattr(Organization, number_field.value)
+    org = (await session.scalars(select(Organization).where(column == value))).one_or_none()
+    if org is None:
+        return None
+    return Garage(OrgId(org.id), org.name_en, org.name_ar, org.default_locale, org.timezone)
+
+
+async def garage_by_id(session: AsyncSession, org_id: int) -> Garage | None:
+    org = await session.get(Organization, org_id)
+    if org is None:
+        return None
+    return Garage(OrgId(org.id), org.name_en, org.name_ar, org.default_locale, org.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientContact:
+    id: ClientId
+    name: str
+    phone: str
+    locale: str
+    consent: bool
+
+
+async def client_by_phone(session: AsyncSession, org_id: OrgId, phone: str) -> ClientContact | None:
+    """The garage's client with this E.164 phone, or None."""
+    c = (await session.scalars(
+        select(Client).where(Client.organization_id == org_id, Client.phone == phone)
+    )).one_or_none()
+    if c is None:
+        return None
+    return ClientContact(ClientId(c.id), c.name, c.phone, c.locale, c.messaging_consent)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientVisit:
+    """A client's repair session as their conversation shows it."""
+
+    session_id: SessionId
+    number: str
+    status: SessionStatus
+    eta: dt.datetime | None
+    opened_at: dt.datetime
+    delivered_at: dt.datetime | None
+    delivery_pin: str
+    plate: str
+    make: str | None
+    model: str | None
+    advisor_id: UserId | None
+
+    @property
+    def active(self) -> bool:
+        return self.status.value not in FINAL_SESSION_STATUSES
+
+
+async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientId) -> ClientVisit | None:
+    """The client's newest active session, else their newest delivered one, else None."""
+    rs = RepairSession
+    base = (
+        select(rs, Vehicle.plate, Vehicle.make, Vehicle.model)
+        .join(Vehicle, and_(Vehicle.id == rs.vehicle_id, Vehicle.organization_id == org_id))
+        .where(rs.organization_id == org_id, rs.client_id == client_id)
+    )
+    active = base.where(rs.status.not_in(FINAL_SESSION_STATUSES)).order_by(rs.opened_at.desc(), rs.id.desc())
+    row = (await session.execute(active.limit(1))).first()
+    if row is None:
+        delivered = base.where(rs.status == SessionStatus.DELIVERED.value).order_by(
+            rs.delivered_at.desc(), rs.id.desc())
+        row = (await session.execute(delivered.limit(1))).first()
+    if row is None:
+        return None
+    s, plate, make, model = row._tuple()
+    return ClientVisit(
+        SessionId(s.id), s.number, SessionStatus(s.status), s.eta, s.opened_at, s.delivered_at,
+        s.delivery_pin, plate, make, model, UserId(s.advisor_id) if s.advisor_id else None,
+    )
+
+
+async def pending_quote(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> QuoteId | None:
+    """The session's quote version waiting for the client's decision, if any."""
+    found = await session.scalar(
+        select(Quote.id).where(Quote.organization_id == org_id, Quote.session_id == session_id,
+                               Quote.status == QuoteStatus.SENT.value)
+        .order_by(Quote.version.desc()).limit(1)
+    )
+    return None if found is None else QuoteId(int(found))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecipient:
+    user_id: UserId
+    telegram_chat: str
+    locale: str
+
+
+async def staff_recipients(
+    session: AsyncSession, org_id: OrgId, advisor_id: UserId | None
+) -> list[StaffRecipient]:
+    """The session's advisor when reachable on Telegram; otherwise every active
+    member of staff on Telegram who handles intake (advisors, managers, owner)."""
+    rows = (await session.scalars(
+        select(User).where(User.organization_id == org_id, User.active.is_(True),
+                           User.telegram_user_id.is_not(None)).order_by(User.id)
+    )).all()
+    reachable = [StaffRecipient(UserId(u.id), str(u.telegram_user_id), u.locale) for u in rows
+                 if allowed(Role(u.role), Permission.INTAKE) or u.id == advisor_id]
+    own = [r for r in reachable if r.user_id == advisor_id]
+    return own or reachable
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """One outbox message as a client transport sees it."""
+
+    organization_id: OrgId
+    key: str
+    params: Mapping[str, object]
+    sms_number: str | None
+    whatsapp_number: str | None
+    meta_phone_number_id: str | None
+    settings: Mapping[str, object]
+    client: ClientContact | None
+    last_inbound: dt.datetime | None = None
+
+
+async def delivery_context(session: AsyncSession, outbox_id: int, channel: str,
+                           recipient: str) -> DeliveryContext | None:
+    """The outbox row's key and parameters, its garage's numbers and settings,
+    the client at ``recipient`` (None: not a client) and their last inbound time
+    on ``channel``. None when the row does not exist."""
+    row = (await session.execute(
+        select(OutboxRow.organization_id, OutboxRow.topic, OutboxRow.payload, Organization)
+        .join(Organization, Organization.id == OutboxRow.organization_id)
+        .where(OutboxRow.id == outbox_id)
+    )).first()
+    if row is None:
+        return None
+    org_id, topic, payload, org = row._tuple()
+    params = cast(Mapping[str, object], (payload or {}).get("params") or {})
+    client = await client_by_phone(session, OrgId(org_id), recipient)
+    return DeliveryContext(
+        OrgId(org_id), str(topic), params, org.sms_number, org.whatsapp_number, org.meta_phone_number_id,
+        dict(org.settings or {}), client, await last_inbound(session, org_id, channel, recipient),
+    )

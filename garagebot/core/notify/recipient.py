@@ -1,0 +1,90 @@
+"""Who a client notification goes to, on which channel, in which language,
+and the once-only claim for notices that must not repeat.
+
+The channel is the client's: WhatsApp when the garage has a WhatsApp number
+(Twilio or Meta), else SMS. A client who opted out of messages gets nothing,
+so ``session_target`` returns None for them and the rule sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from garagebot.core.enums import Channel
+from garagebot.core.errors import NotFound
+from garagebot.core.models import Client, ClientNotice, Organization, RepairSession, Vehicle
+from garagebot.core.ports import Choice
+from garagebot.core.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One client's address for a notification about one session."""
+
+    session_id: int
+    number: str
+    status: str
+    channel: Channel
+    phone: str
+    locale: str
+    client_name: str
+    garage: str  # the garage's name in the client's language
+    car: str  # make, model and plate as the client knows the car
+
+
+def channel_for(org: Organization) -> Channel:
+    return Channel.WHATSAPP if org.whatsapp_number or org.meta_phone_number_id else Channel.SMS
+
+
+def _car(vehicle: Vehicle) -> str:
+    return " ".join(p for p in (vehicle.make, vehicle.model, vehicle.plate) if p)
+
+
+async def session_target(uow: UnitOfWork, session_id: int) -> Target | None:
+    """The session's client as a recipient; None when they opted out or the
+    session is gone."""
+    try:
+        rs = await uow.get(RepairSession, session_id)
+    except NotFound:
+        return None
+    client = await uow.get(Client, rs.client_id)
+    if not client.messaging_consent:
+        return None
+    vehicle = await uow.get(Vehicle, rs.vehicle_id)
+    org = await uow.organization()
+    return Target(
+        session_id=rs.id, number=rs.number, status=rs.status, channel=channel_for(org), phone=client.phone,
+        locale=client.locale, client_name=client.name,
+        garage=org.name_ar if client.locale == "ar" else org.name_en, car=_car(vehicle),
+    )
+
+
+def notify(
+    uow: UnitOfWork, target: Target, key: str, params: Mapping[str, object], choices: Sequence[Choice] = ()
+) -> None:
+    """Queue ``key`` to the target in their language; the garage's name and
+    the job number are always parameters."""
+    uow.send(target.channel, target.phone, target.locale, key,
+             {"garage": target.garage, "number": target.number, **params}, choices)
+
+
+def _insert(uow: UnitOfWork) -> Any:
+    return postgresql.insert if uow.session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+async def claim_once(uow: UnitOfWork, session_id: int, rule: str, marker: str) -> bool:
+    """True the first time (rule, marker) is claimed in this garage, False after."""
+    stmt = (
+        _insert(uow)(ClientNotice)
+        .values(organization_id=uow.org_id, session_id=session_id, rule=rule, marker=marker[:128],
+                created_at=uow.now)
+        .on_conflict_do_nothing(index_elements=["organization_id", "rule", "marker"])
+        .returning(ClientNotice.id)
+    )
+    return (await uow.session.execute(stmt)).first() is not None
+
+

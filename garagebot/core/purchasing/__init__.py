@@ -1,0 +1,2 @@
+"""Purchasing: suppliers, purchase orders and their receipts, suggested orders,
+supplier bills, payments and statements."""

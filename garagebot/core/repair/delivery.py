@@ -1,0 +1,105 @@
+"""Handing the car back: COMPLETED → DELIVERED on the client's proof.
+
+The proof is either the session's 4-digit delivery PIN (compared in constant
+time) or a signature image of this garage captured for this session. A wrong
+PIN is not an exception: it is recorded (audited, counted) and the outcome
+says how many tries are left, because an exception would roll the count back
+and allow unlimited guessing. After ``MAX_PIN_FAILURES`` wrong PINs the PIN is
+refused and only a signature will do.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+
+from garagebot.core.enums import SessionStatus
+from garagebot.core.errors import InvalidInput, InvalidTransition
+from garagebot.core.ids import MediaId, SessionId
+from garagebot.core.models import MediaFile, RepairSession
+from garagebot.core.normalize import ascii_digits, clean_text
+from garagebot.core.permissions import Permission
+from garagebot.core.repair.transitions import transition
+from garagebot.core.uow import UnitOfWork
+
+MAX_PIN_FAILURES = 5
+SIGNATURE_KIND = "signature"
+
+
+class DeliveryMethod(StrEnum):
+    PIN = "pin"
+    SIGNATURE = "signature"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """``delivered`` False means a wrong PIN; ``key`` names the message to show."""
+
+    delivered: bool
+    method: DeliveryMethod
+    pin_attempts_left: int
+    key: str | None = None
+
+    @property
+    def params(self) -> dict[str, int]:
+        """Parameters of ``key``'s message."""
+        return {"attempts_left": self.pin_attempts_left}
+
+
+async def confirm_delivery(
+    uow: UnitOfWork,
+    session_id: SessionId,
+    *,
+    pin: str | None = None,
+    signature_media_id: MediaId | None = None,
+) -> DeliveryOutcome:
+    """Deliver a COMPLETED session on the client's PIN or signature (exactly one)."""
+    await uow.require(Permission.CONFIRM_DELIVERY)
+    if (pin is None) == (signature_media_id is None):
+        raise InvalidInput("error.delivery_proof_required")
+    rs = await uow.get(RepairSession, session_id, lock=True)
+    if rs.status != SessionStatus.COMPLETED:
+        raise InvalidTransition(
+            "error.session_transition_forbidden", number=rs.number, from_status=rs.status,
+            to_status=SessionStatus.DELIVERED.value,
+        )
+    if signature_media_id is not None:
+        await _check_signature(uow, rs, signature_media_id)
+        method = DeliveryMethod.SIGNATURE
+    else:
+        assert pin is not None
+        if not await _pin_matches(uow, rs, pin):
+            left = MAX_PIN_FAILURES - rs.delivery_pin_failures
+            return DeliveryOutcome(False, DeliveryMethod.PIN, left, "error.delivery_pin_wrong")
+        method = DeliveryMethod.PIN
+    await transition(uow, rs, SessionStatus.DELIVERED, delivery_method=method.value)
+    uow.emit("session.delivered", {
+        "session_id": rs.id, "number": rs.number, "from": SessionStatus.COMPLETED.value,
+        "to": SessionStatus.DELIVERED.value, "client_id": rs.client_id, "method": method.value,
+    })
+    return DeliveryOutcome(True, method, MAX_PIN_FAILURES - rs.delivery_pin_failures)
+
+
+async def _check_signature(uow: UnitOfWork, rs: RepairSession, media_id: MediaId) -> None:
+    media = await uow.get(MediaFile, media_id)
+    if media.kind != SIGNATURE_KIND or (media.session_id is not None and media.session_id != rs.id):
+        raise InvalidInput("error.delivery_signature_invalid", id=media.id)
+    rs.delivery_signature_media_id = media.id
+    await uow.audit("repair_session", rs.id, "delivery_signature", after={"media_id": media.id})
+
+
+async def _pin_matches(uow: UnitOfWork, rs: RepairSession, pin: str) -> bool:
+    """Compare in constant time; count and audit a wrong PIN."""
+    if rs.delivery_pin_failures >= MAX_PIN_FAILURES:
+        raise InvalidTransition("error.delivery_pin_locked", number=rs.number)
+    typed = ascii_digits(clean_text(pin)).encode()
+    if hmac.compare_digest(typed, rs.delivery_pin.encode()):
+        return True
+    rs.delivery_pin_failures += 1
+    await uow.audit("repair_session", rs.id, "delivery_pin_rejected",
+                    after={"failures": rs.delivery_pin_failures})
+    uow.emit("session.delivery_pin_rejected", {
+        "session_id": rs.id, "number": rs.number, "failures": rs.delivery_pin_failures,
+    })
+    return False

@@ -1,0 +1,170 @@
+"""What the Twilio and Meta adapters share: the typed status callback, the
+client transport (one MessageTransport for channels ``sms`` and
+``whatsapp`` that picks the garage's provider and enforces consent), the
+numbered rendering of choices, and the dependencies the rooms need.
+
+The client transport, for every outbox message to a client:
+
+1. loads the delivery context (the row's key and parameters, the garage's
+   numbers and templates, the client, the last time they wrote);
+2. refuses for good (PermanentSendError, so the row is marked failed with
+   the reason) anything but the STOP/START confirmation to an opted-out client;
+3. hands the message to the garage's provider: Meta when the garage has a
+   Meta phone-number id and Meta is configured, else Twilio (SMS always Twilio).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+
+from garagebot.conversations.client.engine import ClientEngine
+from garagebot.conversations.client.types import ClientServices, LinkSettings
+from garagebot.conversations.types import Inbound, MediaSource, Outcome
+from garagebot.core.clientlookup import DeliveryContext, delivery_context, garage_by_id
+from garagebot.core.consent import may_message
+from garagebot.core.dispatch import DeliveryUpdate, record_delivery_status
+from garagebot.core.enums import Channel, OutboxStatus
+from garagebot.core.messaging import in_window
+from garagebot.core.models import InboundEvent
+from garagebot.core.ports import Clock, FileStorage, OutboundMessage, PermanentSendError, SendResult
+from garagebot.core.uow import Database
+
+log = logging.getLogger(__name__)
+
+
+class Texts(Protocol):
+    """core.i18n.Translator, for the few words a transport adds (list button, "reply with a number")."""
+
+    def render(self, locale: str, key: str, params: Mapping[str, object] | None = None) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """A provider's delivery report. ``status`` None: an intermediate state we do not track."""
+
+    provider_message_id: str
+    status: OutboxStatus | None
+    error_code: str | None = None
+
+
+async def apply_status(db: Database, update: StatusUpdate) -> DeliveryUpdate | None:
+    """Move the sent message forward (never back); None when there is nothing to apply."""
+    if update.status is None or not update.provider_message_id:
+        return None
+    return await record_delivery_status(db, update.provider_message_id, update.status, update.error_code)
+
+
+def numbered(text: str, choices: Sequence[tuple[str, str]], intro: str) -> str:
+    """Choices as "1. label" lines under the text, for channels without buttons."""
+    if not choices:
+        return text
+    lines = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, 1))
+    return f"{text}\n\n{intro}\n{lines}"
+
+
+class ProviderSender(Protocol):
+    """One provider's way to deliver a client message (Twilio, Meta)."""
+
+    async def deliver(self, ctx: DeliveryContext, message: OutboundMessage) -> SendResult: ...
+
+
+class ClientTransport:
+    """The MessageTransport of channels ``sms`` and ``whatsapp`` (see the module docstring)."""
+
+    def __init__(self, db: Database, clock: Clock, *, twilio: ProviderSender | None = None,
+                 meta: ProviderSender | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.twilio = twilio
+        self.meta = meta
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        async with self.db.read() as session:
+            ctx = await delivery_context(session, message.outbox_id, message.channel.value, message.recipient)
+        if ctx is None:
+            raise PermanentSendError(f"outbox row {message.outbox_id} not found")
+        if ctx.client is not None and not may_message(ctx.client.consent, ctx.key):
+            raise PermanentSendError("client opted out of messages (STOP)")
+        return await self._sender(message.channel, ctx).deliver(ctx, message)
+
+    def _sender(self, channel: Channel, ctx: DeliveryContext) -> ProviderSender:
+        if channel is Channel.WHATSAPP and ctx.meta_phone_number_id and self.meta is not None:
+            return self.meta
+        if channel is Channel.WHATSAPP and ctx.whatsapp_number and self.twilio is not None:
+            return self.twilio
+        if channel is Channel.SMS and ctx.sms_number and self.twilio is not None:
+            return self.twilio
+        raise PermanentSendError(f"the garage has no {channel.value} number with a configured provider")
+
+
+def window_open(ctx: DeliveryContext, now: dt.datetime) -> bool:
+    """Whether WhatsApp takes a free-form message to this client now (24 hours after they wrote)."""
+    return in_window(ctx.last_inbound, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelDeps:
+    """What the provider rooms need from the app's runtime."""
+
+    db: Database
+    translator: Texts
+    clock: Clock
+    secret: str
+    public_url: str
+    storage: FileStorage | None = None
+
+
+def client_services(deps: ChannelDeps, media: Mapping[str, MediaSource]) -> ClientServices:
+    """The client flows' services for a provider room (its own media source)."""
+    return ClientServices(deps.translator, LinkSettings(deps.public_url, deps.secret), deps.storage, media)
+
+
+# Rebuilds an inbound message from the payload recorded with it (None: it cannot be).
+Rebuild = Callable[[Mapping[str, object], dt.datetime], Inbound | None]
+RETRY_AFTER = dt.timedelta(minutes=1)
+
+
+async def retry_unprocessed(engine: ClientEngine, provider: str, rebuild: Rebuild, *,
+                            older_than: dt.timedelta = RETRY_AFTER, limit: int = 100) -> int:
+    """Process deliveries that were recorded but whose processing failed (Twilio
+    does not deliver again after a 500; Meta does, but not at once). Returns how
+    many were processed now; the engine's claim keeps each to one processing."""
+    now = engine.db.clock.now()
+    async with engine.db.read() as session:
+        rows = (await session.execute(
+            select(InboundEvent.organization_id, InboundEvent.payload)
+            .where(InboundEvent.provider == provider, InboundEvent.processed_at.is_(None),
+                   InboundEvent.organization_id.is_not(None), InboundEvent.received_at <= now - older_than)
+            .order_by(InboundEvent.id).limit(limit)
+        )).all()
+        garages = {org: await garage_by_id(session, org) for org in {int(r[0]) for r in rows}}
+    done = 0
+    for org_id, payload in rows:
+        garage, inbound = garages.get(int(org_id)), rebuild(payload or {}, now)
+        if garage is None or inbound is None:
+            continue
+        try:
+            handled = await engine.handle(garage, inbound)
+        except Exception:  # one logged catch-all per event: the others are still retried
+            log.exception("retrying %s event %s failed again", provider, inbound.event_id)
+            continue
+        done += handled.outcome is Outcome.HANDLED
+    return done
+
+
+async def retry_forever(engine: ClientEngine, provider: str, rebuild: Rebuild, *,
+                        every_seconds: float = 60.0) -> None:
+    """``retry_unprocessed`` every ``every_seconds`` until cancelled."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await retry_unprocessed(engine, provider, rebuild)
+        except Exception:  # the loop must outlive a database hiccup
+            log.exception("retrying unprocessed %s events failed", provider)

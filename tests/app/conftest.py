@@ -1,0 +1,30 @@
+"""Fixtures of the composition-root tests: a clean GARAGEBOT_* environment in a
+temporary working directory, and settings built directly for app factories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from garagebot.app.settings import PREFIX, Settings
+
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No GARAGEBOT_* setting from the outer environment; cwd is a fresh directory."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(PREFIX + name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def app_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for an app built in-process (no environment involved)."""
+    values: dict[str, object] = {
+        "database_url": database_url, "secret_key": SECRET, "media_dir": tmp_path / "media",
+        "state_dir": tmp_path / "state", **overrides,
+    }
+    return Settings.model_validate(values)

@@ -1,0 +1,30 @@
+"""Fixtures of the work tests.
+
+The work tests keep a PostgreSQL database of their own (``<test db>_work``):
+each pytest process drops and recreates its database at start, so test runs
+of other folders going on at the same time must not pull it from under these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import _create_schema
+from tests.fakes import MemoryFileStorage
+from tests.infra import PG_TEST_DB, pg_url, recreate_pg_database
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    name = f"{PG_TEST_DB}_work"
+    recreate_pg_database(name)
+    url = pg_url(name)
+    asyncio.run(_create_schema(url))
+    return url
+
+
+@pytest.fixture
+def storage() -> MemoryFileStorage:
+    return MemoryFileStorage()

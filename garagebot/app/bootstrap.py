@@ -26,6 +26,7 @@ from garagebot.core.dispatch import Dispatcher, DispatchPolicy, Subscribers, Tra
 from garagebot.core.i18n import Translator
 from garagebot.core.ports import Clock, OutboxNotifier
 from garagebot.core.uow import Database
+from garagebot.core.work import subscribers as work_subscribers
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,16 @@ Wiring = Callable[[Runtime, AsyncExitStack], Awaitable[None]]
 
 def _wirings() -> tuple[Wiring, ...]:
     # Imported here: the channel modules import this one for Runtime.
+    from garagebot.app.channels import channels_wiring
     from garagebot.app.pages import notify_wiring
     from garagebot.app.telegram import telegram_wiring
 
-    return (telegram_wiring, notify_wiring)
+    return (telegram_wiring, channels_wiring, notify_wiring, work_wiring)
+
+
+async def work_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
+    """Core reactions between parts of the domain (a cancelled session rejects its open job cards)."""
+    work_subscribers.register(runtime.subscribers)
 
 
 def _queue(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from arq.connections import RedisSettings
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from garagebot.core.staff import currency_exponent
@@ -51,11 +51,23 @@ EXPECTED: Mapping[str, str] = {
     "telegram_polling": "true or false",
     "approval_link_hours": "a whole number of hours between 1 and 720",
     "approval_reminder_hours": "a whole number of hours between 0 (no reminder) and 720",
+    "twilio_account_sid": "a Twilio Account SID like AC followed by 32 hex digits (or unset)",
+    "twilio_auth_token": "the account's auth token, 16-256 characters without spaces (required with "
+    "GARAGEBOT_TWILIO_ACCOUNT_SID)",
+    "twilio_api_url": "an http:// or https:// URL like https://api.twilio.com",
+    "meta_app_secret": "the Meta app secret (required with GARAGEBOT_META_ACCESS_TOKEN)",
+    "meta_verify_token": "1-256 printable characters without spaces (the webhook's verify token)",
+    "meta_access_token": "a Meta Graph API access token (or unset to run without Meta WhatsApp)",
+    "meta_api_url": "an http:// or https:// URL like https://graph.facebook.com/v21.0",
 }
 
 
 # Never echoed back in an error message.
-_SECRET_FIELDS = frozenset({"secret_key", "telegram_token", "telegram_webhook_secret"})
+_SECRET_FIELDS = frozenset({
+    "secret_key", "telegram_token", "telegram_webhook_secret", "twilio_auth_token",
+    "meta_app_secret", "meta_verify_token", "meta_access_token",
+})
+_URL = r"^https?://[^/\s]+(/\S*)?$"
 
 
 class SettingsError(Exception):
@@ -88,6 +100,14 @@ class Settings(BaseSettings):
     # How long a client's approval link stays valid, and when an undecided quote is recalled.
     approval_link_hours: int = Field(default=72, ge=1, le=720)
     approval_reminder_hours: int = Field(default=24, ge=0, le=720)
+    # Client channels: each provider is on when its credentials are set.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = Field(default=None, repr=False)
+    twilio_api_url: str = "https://api.twilio.com"
+    meta_app_secret: str | None = Field(default=None, repr=False)
+    meta_verify_token: str | None = Field(default=None, repr=False)
+    meta_access_token: str | None = Field(default=None, repr=False)
+    meta_api_url: str = "https://graph.facebook.com/v21.0"
 
     @field_validator("database_url")
     @classmethod
@@ -156,6 +176,49 @@ class Settings(BaseSettings):
     def _telegram_api_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value.strip()):
             raise ValueError("telegram_api_url")
+        return value.strip().rstrip("/")
+
+    @field_validator("twilio_account_sid", mode="before")
+    @classmethod
+    def _twilio_sid(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^AC[0-9a-fA-F]{32}$", value.strip()):
+            raise ValueError("twilio_account_sid")
+        return value.strip()
+
+    @field_validator("twilio_auth_token", mode="before")
+    @classmethod
+    def _twilio_token(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^\S{16,256}$", value.strip()):
+            raise ValueError("twilio_auth_token")
+        return value.strip()
+
+    @field_validator("meta_app_secret", "meta_access_token", mode="before")
+    @classmethod
+    def _meta_secret(cls, value: object, info: ValidationInfo) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not re.match(r"^\S{8,1024}$", value.strip()):
+            raise ValueError(info.field_name)
+        return value.strip()
+
+    @field_validator("meta_verify_token", mode="before")
+    @classmethod
+    def _meta_verify(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value):
+            return None
+        if not isinstance(value, str) or not re.match(r"^[!-~]{1,256}$", value):
+            raise ValueError("meta_verify_token")
+        return value
+
+    @field_validator("twilio_api_url", "meta_api_url")
+    @classmethod
+    def _provider_url(cls, value: str, info: ValidationInfo) -> str:
+        if not re.match(_URL, value.strip()):
+            raise ValueError(info.field_name)
         return value.strip().rstrip("/")
 
     @field_validator("host")
@@ -266,6 +329,13 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(
             f"{PREFIX}TELEGRAM_WEBHOOK_SECRET: expected {EXPECTED['telegram_webhook_secret']}, got None"
         )
+    for present, missing in (("twilio_account_sid", "twilio_auth_token"),
+                             ("twilio_auth_token", "twilio_account_sid"),
+                             ("meta_access_token", "meta_app_secret"),
+                             ("meta_access_token", "meta_verify_token"),
+                             ("meta_app_secret", "meta_access_token")):
+        if getattr(settings, present) and not getattr(settings, missing):
+            raise SettingsError(f"{PREFIX}{missing.upper()}: expected {EXPECTED[missing]}, got None")
     if settings.secret_key is None:
         try:
             secret = local_secret(settings.state_dir)

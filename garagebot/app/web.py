@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from garagebot.app.bootstrap import Runtime, open_runtime
+from garagebot.app.channels import channels_room
 from garagebot.app.keys import RUNTIME, SETTINGS
 from garagebot.app.pages import pages_room
 from garagebot.app.settings import Settings
@@ -73,7 +74,7 @@ def health_room(app: web.Application) -> None:
     app.router.add_get("/readyz", readyz)
 
 
-ROOMS: tuple[Room, ...] = (health_room, telegram_room, pages_room)
+ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room)
 
 
 def create_app(

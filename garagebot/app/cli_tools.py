@@ -12,18 +12,25 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from garagebot.app.bootstrap import open_runtime
 from garagebot.app.settings import Settings
+from garagebot.conversations.client.engine import ClientEngine
+from garagebot.conversations.client.types import ClientServices, LinkSettings
 from garagebot.conversations.types import Inbound, Outcome
 from garagebot.core.actor import Actor
+from garagebot.core.clientlookup import Garage, garage_by_id
 from garagebot.core.enums import Channel
-from garagebot.core.errors import NotFound
+from garagebot.core.errors import InvalidInput, NotFound
 from garagebot.core.garage import find_garage
 from garagebot.core.ids import OrgId, UserId
 from garagebot.core.inventory.verify import organization_ids, verify_stock
 from garagebot.core.linking import make_link_code
-from garagebot.core.models import User
+from garagebot.core.models import Organization, User
+from garagebot.core.normalize import phone_e164
 from garagebot.core.ports import MessageTransport, OutboundMessage, SendResult
+from garagebot.core.uow import Database
 
 
 async def link_code(settings: Settings, args: argparse.Namespace) -> int:
@@ -96,17 +103,43 @@ def _inbound(channel: Channel, sender: str, line: str, choices: list[str]) -> In
     )
 
 
+def _chat_target(raw: str, channel: str | None) -> tuple[Channel, str] | str:
+    """(channel, sender) for ``--as``; a message when it cannot be one. Digits
+    alone are a Telegram user id; a number starting with + or 0 is a client's
+    phone (WhatsApp unless ``--channel sms``)."""
+    value = raw.strip()
+    if channel in (None, "telegram") and value.isdigit() and not value.startswith("0"):
+        return Channel.TELEGRAM, value
+    if channel == "telegram":
+        return "--as takes a staff member's Telegram user id (digits)"
+    try:
+        phone = phone_e164(value)
+    except InvalidInput:
+        return "--as takes a staff member's Telegram user id or a client's phone number like +962791234567"
+    return (Channel.SMS if channel == "sms" else Channel.WHATSAPP), phone
+
+
 async def chat(settings: Settings, args: argparse.Namespace) -> int:
-    """Chat with the engine as a linked Telegram user (``--as`` their Telegram id).
-    Replies go through the real outbox and renderer, printed here."""
-    sender = str(args.as_).strip()
-    if not sender.isdigit():
-        print("garagebot chat: --as takes a staff member's Telegram user id", file=sys.stderr)
+    """Chat with the engine as a linked member of staff (``--as`` their Telegram
+    id) or as a client writing to a garage (``--as`` their phone; ``--org`` the
+    garage when there are several). Replies go through the real outbox and
+    renderer, printed here."""
+    target = _chat_target(str(args.as_), getattr(args, "channel", None))
+    if isinstance(target, str):
+        print(f"garagebot chat: {target}", file=sys.stderr)
         return 2
-    channel = Channel.TELEGRAM
+    channel, sender = target
     async with open_runtime(settings, in_process_drain=False) as rt:
+        garage = None
+        if channel is not Channel.TELEGRAM:
+            garage = await _chat_garage(rt.db, getattr(args, "org", None))
+            if garage is None:
+                print("garagebot chat: name the garage with --org SLUG", file=sys.stderr)
+                return 2
         console = ConsoleTransport(sender, rt.transports.get(channel), _write)
         rt.transports.set(channel, console)
+        client_engine = ClientEngine(rt.db, ClientServices(
+            rt.translator, LinkSettings(settings.base_url, settings.secret()), rt.storage))
         _write("Type a message (a number picks a choice; Ctrl+D to leave).\n")
         while True:
             try:
@@ -115,10 +148,25 @@ async def chat(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             if not line.strip():
                 continue
-            handled = await rt.engine.handle(_inbound(channel, sender, line, console.choices))
-            if handled.outcome is Outcome.REFUSED:
-                _write("(this Telegram id is not linked to any member of staff)\n")
+            if garage is None:
+                handled = await rt.engine.handle(_inbound(channel, sender, line, console.choices))
+                if handled.outcome is Outcome.REFUSED:
+                    _write("(this Telegram id is not linked to any member of staff)\n")
+            else:
+                # Clients answer numbered options by typing the number, as on SMS.
+                await client_engine.handle(garage, _inbound(channel, sender, line, []))
             await rt.dispatcher.drain()
+
+
+async def _chat_garage(db: Database, slug: str | None) -> Garage | None:
+    """The garage named by ``slug``, or the only one there is."""
+    if slug:
+        ref = await find_garage(db, slug)
+        async with db.read() as session:
+            return await garage_by_id(session, ref.id)
+    async with db.read() as session:
+        ids = (await session.execute(select(Organization.id).limit(2))).scalars().all()
+        return await garage_by_id(session, ids[0]) if len(ids) == 1 else None
 
 
 def _write(text: str) -> None:
@@ -145,6 +193,10 @@ def add_tool_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], r
     c = sub.add_parser("chat", help="chat with the bot in the terminal",
                        description="A terminal chat with the same engine as Telegram; buttons "
                        "are shown as numbered choices.")
-    c.add_argument("--as", dest="as_", required=True, metavar="TELEGRAM_ID",
-                   help="the Telegram user id of a linked member of staff")
+    c.add_argument("--as", dest="as_", required=True, metavar="TELEGRAM_ID|PHONE",
+                   help="a linked staff member's Telegram user id, or a client's phone (+962…, 07…)")
+    c.add_argument("--channel", choices=("telegram", "whatsapp", "sms"),
+                   help="the channel (default: telegram for an id, whatsapp for a phone)")
+    c.add_argument("--org", metavar="SLUG",
+                   help="the garage a client writes to (needed when there are several)")
     c.set_defaults(run=run_async(chat))

@@ -83,9 +83,33 @@ def test_chat_tells_an_unlinked_id_that_it_is_not_staff(
     code, out, _ = run(capsys, "chat", "--as", "5550003")
     assert code == 0
     assert "not linked to any member of staff" in out
-    code, _, err = run(capsys, "chat", "--as", "+962791234567")
+    code, _, err = run(capsys, "chat", "--as", "+962791234567", "--channel", "telegram")
     assert code == 2
     assert "Telegram user id" in err
+    code, _, err = run(capsys, "chat", "--as", "not-a-number")
+    assert code == 2
+    assert "a client's phone number like +962791234567" in err
+
+
+def test_chat_as_a_clients_phone_books_a_visit_like_whatsapp_would(
+    db_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_org(capsys, "nour")
+    create_org(capsys, "second")
+    type_lines(monkeypatch, "hello")
+    code, _, err = run(capsys, "chat", "--as", "0791234567")
+    assert (code, err.strip()) == (2, "garagebot chat: name the garage with --org SLUG")
+
+    type_lines(monkeypatch, "Hello, my car needs a check", "Lina Saleh", "12 34567", "The AC blows warm air",
+               "3")
+    code, out, _ = run(capsys, "chat", "--as", "079 123 4567", "--org", "nour")
+    assert code == 0
+    assert "We don't have your number on file yet" in out
+    assert "Thank you, Lina Saleh. What is your car's plate number?" in out
+    assert "3. Any time" in out  # numbered options, answered by typing the number as on SMS
+    assert "Your request #1 for 12-34567 is booked for any time." in out
+    assert query(db_file, "SELECT name, phone FROM client") == [("Lina Saleh", "+962791234567")]
+    assert query(db_file, "SELECT complaint, channel FROM request") == [("The AC blows warm air", "whatsapp")]
 
 
 async def _stock_one_item(url: str, org: OrgId) -> None:

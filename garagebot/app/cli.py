@@ -19,6 +19,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
 from garagebot.app import commands
+from garagebot.app.cli_reports import add_report_parsers
 from garagebot.app.cli_tools import add_tool_parsers
 from garagebot.app.settings import Settings, SettingsError, load_settings
 from garagebot.core.enums import Locale, Role, Skill
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     _org_parsers(sub)
     _user_and_audit_parsers(sub)
     add_tool_parsers(sub, _run_async)
+    add_report_parsers(sub, _run_async)
     return parser
 
 

@@ -165,8 +165,8 @@ class Servers:
 
     def __init__(self, args: list[str], env: dict[str, str], workers: int) -> None:
         self.procs = [
-            subprocess.Popen([sys.executable, "-m", "bench.chat_server", *args], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, text=True)
+            subprocess.Popen([sys.executable, "-m", "bench.chat_server", *args],  # noqa: S603 (our own module)
+                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
             for _ in range(workers)
         ]
 
@@ -197,7 +197,7 @@ def run_load(base_url: str, concurrency: int, warmup: list[dict[str, Any]],
         fh.write(json.dumps({"base_url": base_url, "concurrency": concurrency, "warmup": len(warmup)}) + "\n")
         for r in (*warmup, *measured):
             fh.write(json.dumps(r) + "\n")
-    out = subprocess.run([sys.executable, "-m", "bench.chat_load", str(plan)], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "bench.chat_load", str(plan)], cwd=ROOT,  # noqa: S603
                          capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -291,8 +291,8 @@ def bench_channel(opts: Options, channel: str, tmp: Path) -> ChannelResult:
     reply_topics = asyncio.run(topics(opts.url, chan))
 
     warmup, measured = plans(opts, channel, seeded, 1)
-    bare_servers = Servers(["bare", "--port", str(opts.port), "--url", opts.url, "--pool", str(opts.bare_pool)],
-                           server_env(channel, opts.url, tmp), opts.workers)
+    bare_args = ["bare", "--port", str(opts.port), "--url", opts.url, "--pool", str(opts.bare_pool)]
+    bare_servers = Servers(bare_args, server_env(channel, opts.url, tmp), opts.workers)
     try:
         bare_servers.wait_ready()
         bare = run_load(base_url, opts.concurrency, warmup, measured, tmp)

@@ -6,10 +6,12 @@ to one garage, returning frozen dataclasses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Subquery, and_, case, select
+from sqlalchemy import Integer, Select, Subquery, and_, bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -60,8 +62,8 @@ def _end_of_day(now: dt.datetime, tz_name: str) -> dt.datetime:
     return midnight.astimezone(dt.UTC)
 
 
-def _picked_steps(org_id: OrgId, user_id: UserId, now: dt.datetime, limit: int) -> Subquery:
-    """The person's first ``limit`` open steps, from ix_step_my_jobs alone: in
+def _picked_steps() -> Subquery:
+    """The person's first ``:limit`` open steps, from ix_step_my_jobs alone: in
     progress first, then failed, then not started; oldest session first. Steps
     delayed by more than a day are left out here already (the exact end of the
     garage's day needs its time zone, applied afterwards)."""
@@ -71,14 +73,33 @@ def _picked_steps(org_id: OrgId, user_id: UserId, now: dt.datetime, limit: int) 
         select(Step.id, Step.job_card_id, Step.session_id, Step.name_en, Step.name_ar, Step.status,
                Step.position, Step.delayed_until, Step.rework_count)
         .where(
-            Step.organization_id == org_id,
-            Step.assignee_id == user_id,
+            Step.organization_id == bindparam("org_id"),
+            Step.assignee_id == bindparam("user_id"),
             Step.status.in_([s.value for s in OPEN_STEP_STATUSES]),
-            (Step.delayed_until.is_(None)) | (Step.delayed_until < now + dt.timedelta(days=1)),
+            (Step.delayed_until.is_(None)) | (Step.delayed_until < bindparam("soon")),
         )
         .order_by(status_rank, Step.session_id, Step.position, Step.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .subquery()
+    )
+
+
+@functools.cache
+def _my_jobs_statement() -> Select[Any]:
+    """Built once with bound parameters: building and cache-keying this
+    statement cost more than running it (the chat's "my jobs" runs it per message)."""
+    p = _picked_steps()
+    return (
+        select(p, JobCard.title_en.label("title_en"), JobCard.title_ar.label("title_ar"),
+               JobCard.position.label("card_position"), RepairSession.number,
+               RepairSession.priority, RepairSession.eta, Vehicle.plate, Organization.timezone,
+               TimeLog.started_at.label("timer"))
+        .join(JobCard, JobCard.id == p.c.job_card_id)
+        .join(RepairSession, RepairSession.id == p.c.session_id)
+        .join(Vehicle, Vehicle.id == RepairSession.vehicle_id)
+        .join(Organization, Organization.id == bindparam("org_id"))
+        .outerjoin(TimeLog, and_(TimeLog.user_id == bindparam("user_id"), TimeLog.ended_at.is_(None),
+                                 TimeLog.step_id == p.c.id))
     )
 
 
@@ -95,20 +116,9 @@ async def my_jobs(
     uq_time_log_one_running) are joined, so a person with hundreds of open
     steps costs ``limit`` key lookups. (Steps of closed job cards are never
     open: rejecting a card skips them, approving needs them finished.)"""
-    p = _picked_steps(org_id, user_id, now, limit)
-    stmt = (
-        select(p, JobCard.title_en.label("title_en"), JobCard.title_ar.label("title_ar"),
-               JobCard.position.label("card_position"), RepairSession.number,
-               RepairSession.priority, RepairSession.eta, Vehicle.plate, Organization.timezone,
-               TimeLog.started_at.label("timer"))
-        .join(JobCard, JobCard.id == p.c.job_card_id)
-        .join(RepairSession, RepairSession.id == p.c.session_id)
-        .join(Vehicle, Vehicle.id == RepairSession.vehicle_id)
-        .join(Organization, Organization.id == org_id)
-        .outerjoin(TimeLog, and_(TimeLog.user_id == user_id, TimeLog.ended_at.is_(None),
-                                 TimeLog.step_id == p.c.id))
-    )
-    found = (await session.execute(stmt)).all()
+    params = {"org_id": int(org_id), "user_id": int(user_id), "soon": now + dt.timedelta(days=1),
+              "limit": limit}
+    found = (await session.execute(_my_jobs_statement(), params)).all()
     end_of_day = _end_of_day(now, found[0].timezone) if found else now
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     found = sorted(

@@ -6,7 +6,8 @@ additional work found. Parts open the parts flow for the step's session.
 stateDiagram-v2
     [*] --> jobs
     jobs --> step: job button / number / "start 2" / session number / plate
-    jobs --> jobs: photo while a timer runs (attached) / not understood
+    jobs --> jobs: photo while a timer runs (attached) / "done" (the running step) / not understood
+    step --> step: "start 2" (job 2 of the list, started)
     step --> step: start / pause / stop (card edited in place) / tick / photo / "note …"
     step --> jobs: done (refused with the reason while evidence is missing) / "problem …"
     step --> note: note
@@ -30,7 +31,7 @@ from garagebot.conversations.router import MENU, Flow, StateSpec, Step, StepCont
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.parts import FLOW as PARTS_FLOW
 from garagebot.conversations.staff.parts import PartsState
-from garagebot.conversations.staff.technician_views import job_rows, pick_job, step_card
+from garagebot.conversations.staff.technician_views import asks_for_the_list, job_rows, pick_job, step_card
 from garagebot.conversations.text import Match, parse_int
 from garagebot.conversations.types import Reply
 from garagebot.core.additional_work import report_additional_work
@@ -75,6 +76,8 @@ class Technician:
         return (Reply("staff.my_jobs", {"n": len(rows)}, tuple(rows)),)
 
     async def jobs(self, ctx: StepContext) -> Step:
+        if asks_for_the_list(ctx):
+            return stay(reprompt=True)
         picked = await pick_job(ctx)
         if picked.step_id is None:
             return await self._jobs_other(ctx, picked.running)
@@ -92,6 +95,11 @@ class Technician:
         found = c.understood(ctx)
         if found is not None and found.intent == "my_jobs":
             return stay(reprompt=True)
+        if found is not None and found.intent == "done" and not found.rest:
+            if running is None:
+                return stay(Reply("staff.done_which_step"), reprompt=True)
+            await complete_step(ctx.uow, running)  # "done" means the job whose timer runs
+            return stay(Reply("staff.step_done"), reprompt=True)
         return stay(Reply("staff.not_understood_jobs"), reprompt=True)
 
     async def step_prompt(self, ctx: StepContext) -> tuple[Reply, ...]:
@@ -111,6 +119,8 @@ class Technician:
         if item is not None:
             return await _tick(ctx, step_id, item)
         action = _action(ctx)
+        if action == "start" and (c.understood(ctx) or _NO_MATCH).number is not None:
+            return await self.jobs(ctx)  # "start 2" on a card: job 2 of the list
         if action in _TIMER:
             await _TIMER[action](ctx.uow, step_id)
             return await _show_timer(ctx, step_id, action)

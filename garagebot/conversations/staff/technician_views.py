@@ -17,7 +17,7 @@ from garagebot.core.ids import OrgId, StepId
 from garagebot.core.models import TimeLog
 from garagebot.core.work.queries import MyJobRow, my_jobs, step_detail
 
-RUNNING, OVERDUE, URGENT = "⏱ ", "⚠️ ", "★ "
+RUNNING, OVERDUE, URGENT = "⏱", "⚠️", "★"
 
 
 async def _rows(ctx: StepContext) -> list[MyJobRow]:
@@ -25,13 +25,16 @@ async def _rows(ctx: StepContext) -> list[MyJobRow]:
 
 
 async def job_rows(ctx: StepContext) -> list[Choice]:
-    """One button per open step of today, in the order of ``my_jobs``."""
+    """One button per open step of today, in the order of ``my_jobs``, marked
+    running / overdue / urgent (the marks go in a template of their own: a
+    parameter's surrounding spaces are trimmed when it is rendered)."""
     out = []
     for n, row in enumerate(await _rows(ctx), start=1):
-        mark = RUNNING if row.timer_started_at else (OVERDUE if row.overdue else "")
-        mark += URGENT if row.priority > 0 else ""
-        out.append(Choice(f"tj:{row.step_id}", "staff.job_line", {
-            "n": n, "mark": mark, "plate": row.plate, "number": row.session_number,
+        marks = [m for m, on in ((RUNNING, row.timer_started_at is not None), (OVERDUE, row.overdue),
+                                 (URGENT, row.priority > 0)) if on]
+        key = "staff.job_line_marked" if marks else "staff.job_line"
+        out.append(Choice(f"tj:{row.step_id}", key, {
+            "n": n, "mark": " ".join(marks), "plate": row.plate, "number": row.session_number,
             "step": c.localized(ctx, row.step_name_en, row.step_name_ar),
             "eta": await c.local_time(ctx.uow, row.eta),
         }))
@@ -62,6 +65,19 @@ async def pick_job(ctx: StepContext) -> Picked:
         if (session and row.session_number == session) or (plate and row.plate == plate):
             return Picked(row.step_id, running=running)
     return Picked(None, running=running)
+
+
+def asks_for_the_list(ctx: StepContext) -> bool:
+    """Plain "my jobs" on the job list: no button, media, number, session number
+    or plate, so ``pick_job`` could pick nothing and the answer is the list
+    again. The caller shows it without reading the rows twice."""
+    if ctx.msg.media or c.chosen_id(ctx, "tj") is not None:
+        return False
+    found = c.understood(ctx)
+    if found is None or found.intent != "my_jobs":
+        return False
+    text = c.typed(ctx)
+    return _int(text) is None and session_number(text) is None and plate_in(text) is None
 
 
 def _int(text: str) -> int | None:

@@ -38,7 +38,7 @@ from garagebot.core.billing.payments import record_payment
 from garagebot.core.billing.quote_flow import decide_whole_quote, send_quote
 from garagebot.core.billing.quotes import create_quote
 from garagebot.core.enums import SessionStatus
-from garagebot.core.ids import InvoiceId, ItemId, SessionId, StepId, SupplierId
+from garagebot.core.ids import InvoiceId, ItemId, JobCardId, ReservationId, SessionId, StepId, SupplierId
 from garagebot.core.inventory.items import ItemSpec, create_item
 from garagebot.core.inventory.missing import request_missing_part
 from garagebot.core.inventory.parts import consume_part, pick_part, reserve_part
@@ -94,8 +94,8 @@ class Driver:
 
     async def item(self, sku: str, name: str, price: str, min_level: int, *stock: tuple[int, str]) -> ItemId:
         async with self.db.unit_of_work(self.staff.inventory) as uow:
-            item = await create_item(uow, ItemSpec(sku=sku, name_en=name, name_ar=f"قطعة {name}", cost="1.000",
-                                                   price=price, min_level=min_level))
+            item = await create_item(uow, ItemSpec(sku=sku, name_en=name, name_ar=f"قطعة {name}",
+                                                   cost="1.000", price=price, min_level=min_level))
             for quantity, cost in stock:
                 await receive_stock(uow, item, quantity, cost, reason="opening stock")
         return item
@@ -118,7 +118,7 @@ class Driver:
         async with self.db.read() as s:
             return StepId((await s.execute(select(Step.id).where(Step.job_card_id == card))).scalar_one())
 
-    async def reserve(self, sid: SessionId, item: ItemId, quantity: int) -> int:
+    async def reserve(self, sid: SessionId, item: ItemId, quantity: int) -> ReservationId:
         async with self.db.unit_of_work(self.staff.advisor) as uow:
             return await reserve_part(uow, sid, item, quantity)
 
@@ -140,12 +140,12 @@ class Driver:
         async with self.db.read() as s:
             card = (await s.execute(select(Step.job_card_id).where(Step.id == step))).scalar_one()
         async with self.db.unit_of_work(self.staff.lead) as uow:
-            await review_job_card(uow, card, approve, None if approve else "Oil leak at the filter")
+            await review_job_card(uow, JobCardId(card), approve, None if approve else "Oil leak at the filter")
 
-    async def use(self, reservation: int) -> None:
+    async def use(self, reservation: ReservationId) -> None:
         async with self.db.unit_of_work(self.staff.tech) as uow:
-            await pick_part(uow, reservation)  # type: ignore[arg-type]
-            await consume_part(uow, reservation)  # type: ignore[arg-type]
+            await pick_part(uow, reservation)
+            await consume_part(uow, reservation)
 
     async def complete(self, sid: SessionId) -> None:
         for item in await qc_item_ids(self.db, self.staff.org, sid):
@@ -163,7 +163,8 @@ class Driver:
 
     async def deliver(self, sid: SessionId) -> None:
         async with self.db.read() as s:
-            pin = (await s.execute(select(RepairSession.delivery_pin).where(RepairSession.id == sid))).scalar_one()
+            pin = (await s.execute(
+                select(RepairSession.delivery_pin).where(RepairSession.id == sid))).scalar_one()
         async with self.db.unit_of_work(self.staff.advisor) as uow:
             assert (await confirm_delivery(uow, sid, pin=pin)).delivered
 
@@ -237,6 +238,7 @@ async def build(db: Database, staff: Staff, clock: FakeClock) -> Garage:
             BillLine("Oil filters", 2, "2.500", flt), BillLine("Oil filters", 2, "3.000", flt)])
         await record_supplier_bill(uow, parts_co, "R-2", dt.date(2026, 11, 17), [
             BillLine("Brake pads", 1, "18.000", pads)], due_date=dt.date(2026, 11, 27))
-        await record_supplier_payment(uow, parts_co, "15.000", "BANK_TRANSFER", "TRF-1", dt.date(2026, 11, 20))
+        await record_supplier_payment(uow, parts_co, "15.000", "BANK_TRANSFER", "TRF-1",
+                                      dt.date(2026, 11, 20))
         await record_supplier_bill(uow, oil_ltd, "O-1", dt.date(2026, 11, 22), [BillLine("Oil", 1, "5.000")])
     return Garage(flt, pads, belt, a, b, c, d, invoice_a, invoice_b2, parts_co, oil_ltd)

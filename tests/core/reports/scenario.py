@@ -140,7 +140,8 @@ class Driver:
         async with self.db.read() as s:
             card = (await s.execute(select(Step.job_card_id).where(Step.id == step))).scalar_one()
         async with self.db.unit_of_work(self.staff.lead) as uow:
-            await review_job_card(uow, JobCardId(card), approve, None if approve else "Oil leak at the filter")
+            await review_job_card(uow, JobCardId(card), approve,
+                                  None if approve else "Oil leak at the filter")
 
     async def use(self, reservation: ReservationId) -> None:
         async with self.db.unit_of_work(self.staff.tech) as uow:

@@ -312,7 +312,7 @@ def _row(name: str, r: dict[str, Any]) -> str:
 
 def report(opts: Options, res: ChannelResult) -> str:
     what = ('"my jobs" text from linked technicians' if res.channel == "telegram"
-            else '"where is my car?" on WhatsApp from clients with a car in')
+            else '"where is my car?" on WhatsApp from clients with a car in the garage')
     head = (f"{'server':<34} {'n':>6} {'errors':>6} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'p99 ms':>8} {'max ms':>8}")
     sent = opts.warmup + opts.requests

@@ -31,7 +31,7 @@ from garagebot.core.work.jobcards import add_free_job_card
 from garagebot.core.work.templates import StepSpec
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/garagebot_bench_chat"
-GARAGE_WHATSAPP = "+962600000100"
+GARAGE_WHATSAPP = "+962795999999"
 TELEGRAM_ID_BASE = 700_000_000
 STEPS = (StepSpec(name_en="Replace brake pads", name_ar="تغيير فحمات الفرامل"),
          StepSpec(name_en="Road test", name_ar="تجربة على الطريق"))
@@ -60,7 +60,7 @@ async def recreate(url: str) -> None:
 
 
 def client_phone(i: int) -> str:
-    return f"+96279{5_000_000 + i:07d}"
+    return f"+96279{1_000_000 + i:07d}"
 
 
 async def _staff(db: Database, org: OrgId, technicians: int) -> tuple[Actor, Actor, list[tuple[UserId, int]]]:

@@ -176,12 +176,16 @@ async def reservation_prompt(ctx: StepContext) -> tuple[Reply, ...]:
 
 
 _ACTIONS = {"rp:pick": "pick", "rp:consume": "consume", "rp:return": "return"}
+# Typed words that mean another intent elsewhere: "إرجاع" sends a job card
+# back in the lead's review, and returns the part here.
+_TYPED = {"send_back": "return"}
 _DONE_KEYS = {"pick": "staff.part_picked", "consume": "staff.part_consumed", "return": "staff.part_returned"}
 
 
 async def reservation(ctx: StepContext) -> Step:
     found = c.understood(ctx)
     action = _ACTIONS.get(ctx.msg.choice or "") or (found.intent if found else None)
+    action = _TYPED.get(action or "", action)
     res_id = ReservationId(c.data_int(ctx.data, "res") or 0)
     if action == "pick":
         await pick_part(ctx.uow, res_id)

@@ -1,5 +1,5 @@
-"""The lead technician's flow: the exception queue (retry / skip with a
-comment / delay / reassign the step) and the final review of job cards
+"""The lead technician's flow: the exception queue (shown with the photo the
+technician sent; retry / skip with a comment / delay / reassign the step) and the final review of job cards
 (approve, or send back with a reason).
 
 ```mermaid
@@ -30,7 +30,7 @@ from garagebot.conversations.staff import common as c
 from garagebot.conversations.text import parse_int
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.ids import ExceptionId, JobCardId, OrgId, StepId, UserId
-from garagebot.core.models import StepException
+from garagebot.core.models import MediaFile, StepException
 from garagebot.core.staff_views import cards_to_review, floor_people
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.exceptions import decide_exception
@@ -84,9 +84,11 @@ async def exception_prompt(ctx: StepContext) -> tuple[Reply, ...]:
         return (Reply("staff.exception_gone", {}, (BACK,)),)
     choices = (Choice("le:retry", "staff.btn_retry"), Choice("le:skip", "staff.btn_skip"),
                Choice("le:delay", "staff.btn_delay"), Choice("le:assign", "staff.btn_reassign"), BACK)
+    photo = () if row.media_id is None else ((await ctx.uow.get(MediaFile, row.media_id)).storage_key,)
     return (Reply("staff.exception_card", {
         "plate": row.plate, "number": row.session_number, "by": row.raised_by_name,
-        "step": c.localized(ctx, row.step_name_en, row.step_name_ar), "reason": row.reason}, choices),)
+        "step": c.localized(ctx, row.step_name_en, row.step_name_ar), "reason": row.reason}, choices,
+        media=photo),)
 
 
 _EXC_BUTTONS = {"le:retry": "retry", "le:skip": "skip", "le:delay": "delay", "le:assign": "assign"}

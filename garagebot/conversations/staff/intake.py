@@ -5,6 +5,7 @@ first job card; then the session's screen.
 ```mermaid
 stateDiagram-v2
     [*] --> phone
+    phone --> phone: not a phone number (refused with the reason)
     phone --> plate: phone number
     plate --> complaint: plate
     complaint --> photos: complaint (session opened)
@@ -22,11 +23,11 @@ from garagebot.conversations.router import BACK, Flow, PromptFn, StateSpec, Step
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.sessions import FLOW as SESSIONS
 from garagebot.conversations.staff.sessions import SessionsState
-from garagebot.conversations.text import plate_in
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.ids import OrgId, SessionId, TemplateId
 from garagebot.core.models import RepairSession
-from garagebot.core.normalize import ascii_digits
+from garagebot.core.normalize import phone_e164
+from garagebot.core.normalize import plate as canonical_plate
 from garagebot.core.ports import FileStorage
 from garagebot.core.repair.intake import open_session
 from garagebot.core.staff_views import active_templates
@@ -51,17 +52,18 @@ def _ask(key: str) -> PromptFn:
 
 
 async def phone(ctx: StepContext) -> Step:
-    text = ascii_digits(c.typed(ctx)).replace(" ", "")
+    """The number, checked now (a wrong one is refused here, not after the complaint)."""
+    text = c.typed(ctx)
     if not text:
         return stay(reprompt=True)
-    return go(FLOW, IntakeState.PLATE, data={"phone": text})
+    return go(FLOW, IntakeState.PLATE, data={"phone": phone_e164(text)})
 
 
 async def plate(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(reprompt=True)
-    return go(FLOW, IntakeState.COMPLAINT, data={**ctx.data, "plate": plate_in(text) or text})
+    return go(FLOW, IntakeState.COMPLAINT, data={**ctx.data, "plate": canonical_plate(text)})
 
 
 async def complaint(ctx: StepContext) -> Step:

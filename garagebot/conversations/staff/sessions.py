@@ -6,7 +6,7 @@ managers, completing over a guard with an audited reason.
 ```mermaid
 stateDiagram-v2
     [*] --> lists
-    lists --> list: a list
+    lists --> list: a list (button or typed: "awaiting parts", "بانتظار القطع" …)
     lists --> session: session number / plate
     list --> session: a session / session number / plate
     session --> session: check in / send quote / ready / complete
@@ -29,7 +29,7 @@ from enum import StrEnum
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff import session_actions as act
-from garagebot.conversations.text import plate_in, session_number
+from garagebot.conversations.text import Vocabulary, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.enums import SessionStatus
 from garagebot.core.ids import OrgId, SessionId, StepId, UserId
@@ -76,8 +76,24 @@ async def lists_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     return (Reply("staff.sessions_lists", {}, choices),)
 
 
+_LIST_WORDS = Vocabulary({
+    "approval": ("awaiting approval", "approval", "بانتظار الموافقة", "الموافقة", "موافقة"),
+    "parts": ("awaiting parts", "parts", "بانتظار القطع", "القطع", "قطع", "قطع الغيار"),
+    "pickup": ("awaiting pickup", "pickup", "ready", "بانتظار الاستلام", "الاستلام", "جاهزة"),
+    "all": ("all", "all active", "الكل", "الجميع", "كل السيارات"),
+})
+
+
+def _list_name(ctx: StepContext) -> str:
+    """The list of a button, or of typed words ("awaiting parts", "بانتظار القطع")."""
+    if ctx.msg.choice is not None:
+        return ctx.msg.choice.removeprefix("sl:")
+    found = _LIST_WORDS.match(ctx.msg.text) if ctx.msg.text else None
+    return found.intent if found is not None and not found.rest else ""
+
+
 async def lists(ctx: StepContext) -> Step:
-    name = (ctx.msg.choice or "").removeprefix("sl:")
+    name = _list_name(ctx)
     if name in LISTS:
         return go(FLOW, SessionsState.LIST, data={"list": name})
     return await _open_typed(ctx)

@@ -22,6 +22,7 @@ from garagebot.app.storage import LocalFileStorage
 from garagebot.app.transports import default_transports
 from garagebot.conversations.engine import Engine
 from garagebot.conversations.flows import default_registry
+from garagebot.core.billing import subscribers as billing_subscribers
 from garagebot.core.dispatch import Dispatcher, DispatchPolicy, Subscribers, Transports
 from garagebot.core.i18n import Translator
 from garagebot.core.ports import Clock, OutboxNotifier
@@ -54,12 +55,14 @@ def _wirings() -> tuple[Wiring, ...]:
     from garagebot.app.pages import notify_wiring
     from garagebot.app.telegram import telegram_wiring
 
-    return (telegram_wiring, channels_wiring, notify_wiring, work_wiring)
+    return (telegram_wiring, channels_wiring, notify_wiring, core_wiring)
 
 
-async def work_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
-    """Core reactions between parts of the domain (a cancelled session rejects its open job cards)."""
+async def core_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
+    """The core's own reactions: a cancelled session rejects its open job cards;
+    a sent quote expires when its validity ends."""
     work_subscribers.register(runtime.subscribers)
+    billing_subscribers.register(runtime.subscribers)
 
 
 def _queue(

@@ -143,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--revision", default="head", help="target revision (default: head)")
     m.set_defaults(run=cmd_migrate)
     serve = sub.add_parser("serve", help="run the web app",
-                           description="Serve the web app (GET /healthz, GET /readyz, webhooks, "
-                           "console). Without GARAGEBOT_REDIS_URL it also drains the outbox.")
+                           description="Serve the web app (GET /healthz, GET /readyz, the Telegram and "
+                           "provider webhooks, the client pages /a/, /t/ and short links /s/). "
+                           "Without GARAGEBOT_REDIS_URL it also drains the outbox.")
     serve.add_argument("--telegram-polling", action="store_true",
                        help="fetch Telegram updates by long polling (development) instead of the webhook")
     serve.set_defaults(run=cmd_serve)

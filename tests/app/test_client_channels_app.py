@@ -14,6 +14,8 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from garagebot.app.bootstrap import open_runtime
 from garagebot.app.settings import SettingsError, load_settings
 from garagebot.app.web import create_app
+from garagebot.core.billing.quote_flow import EXPIRY_DUE_TOPIC
+from garagebot.core.billing.subscribers import on_quote_expiry_due
 from garagebot.core.enums import Channel, SessionStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.uow import Database
@@ -116,6 +118,7 @@ async def test_every_process_routes_client_channels_and_the_core_reactions(
         assert isinstance(rt.transports.get(Channel.WHATSAPP), ClientTransport)
         # a cancelled session rejects its open job cards, in whichever process drains the outbox
         assert on_session_status_changed in rt.subscribers.handlers_for("session.status_changed")
+        assert on_quote_expiry_due in rt.subscribers.handlers_for(EXPIRY_DUE_TOPIC)
     async with open_runtime(app_settings(db_url, tmp_path), in_process_drain=False) as rt:
         assert not isinstance(rt.transports.get(Channel.SMS), ClientTransport)
 

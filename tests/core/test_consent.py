@@ -44,8 +44,8 @@ def test_yes_counts_only_for_an_opted_out_client_and_sentences_never_count() -> 
 def test_an_opted_out_client_may_only_get_the_confirmations() -> None:
     assert may_message(False, "client.consent_opted_out")
     assert may_message(False, "client.consent_opted_in")
-    assert not may_message(False, "billing.quote_ready")
-    assert may_message(True, "billing.quote_ready")
+    assert not may_message(False, "notify.approval_requested")
+    assert may_message(True, "notify.approval_requested")
 
 
 async def _client(db: Database, staff: Staff) -> ClientId:

@@ -42,13 +42,14 @@ async def test_templates_per_key_and_language_with_the_generic_one_as_fallback(
     db: Database, org: OrgId, staff: Staff
 ) -> None:
     async with db.unit_of_work(staff.owner) as uow:
-        await set_whatsapp_template(uow, "billing.quote_ready", "ar", name="quote_ready_ar", language="ar",
+        await set_whatsapp_template(uow, "notify.approval_requested", "ar", name="quote_ready_ar",
+                                    language="ar",
                                     params=["number", "total"])
         await set_whatsapp_template(uow, "*", "en", name="new_message", language="en_US")
     async with db.read() as s:
         settings = (await s.scalars(select(Organization.settings).where(Organization.id == org))).one()
 
-    ar = template_for(settings, "billing.quote_ready", "ar")
+    ar = template_for(settings, "notify.approval_requested", "ar")
     assert ar is not None
     assert (ar.name, ar.language, ar.params) == ("quote_ready_ar", "ar", ("number", "total"))
     fallback = template_for(settings, "client.status", "ar")  # no Arabic generic: the English one

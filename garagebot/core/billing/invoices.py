@@ -197,7 +197,7 @@ async def issue_invoice(uow: UnitOfWork, invoice_id: InvoiceId) -> InvoiceStatus
     if applied:
         await set_credit(uow, payer, (credit - Money(applied, inv.currency)).storable())
         await uow.session.refresh(inv)
-    await notify_client(uow, inv, "billing.invoice_ready", {})
+    # The client hears of it from the notification rules (core.notify), on billing.invoice_issued.
     await uow.audit("invoice", inv.id, "issue", before={"status": InvoiceStatus.DRAFT.value}, after={
         "status": inv.status, "deposits_applied": applied, "paid_amount": inv.paid_amount})
     uow.emit("billing.invoice_issued", {

@@ -27,8 +27,7 @@ from garagebot.core.enums import ActorKind, Channel, SessionStatus
 from garagebot.core.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from garagebot.core.ids import QuoteId, QuoteLineId
 from garagebot.core.inventory.states import PartRequestStatus
-from garagebot.core.models import Client, PartRequest, Quote, QuoteDecision, QuoteLine, RepairSession
-from garagebot.core.money import Money, format_money
+from garagebot.core.models import PartRequest, Quote, QuoteDecision, QuoteLine, RepairSession
 from garagebot.core.normalize import clean_text
 from garagebot.core.permissions import Permission
 from garagebot.core.repair.machine import guards_for
@@ -43,10 +42,16 @@ async def _lines(uow: UnitOfWork, quote_id: int) -> list[QuoteLine]:
     )).all())
 
 
+EXPIRY_DUE_TOPIC = "billing.quote_expiry_due"
+
+
 async def _move_session(uow: UnitOfWork, rs: RepairSession, target: SessionStatus) -> None:
-    """Move the session if its state machine allows it from where it is now."""
+    """Move the session if its state machine allows it from where it is now. A
+    car on hold stays on hold: staff lift the hold, to where it was held from."""
     current = SessionStatus(rs.status)
-    if current is not target and guards_for(current, target) is not None:
+    if current in (target, SessionStatus.ON_HOLD):
+        return
+    if guards_for(current, target) is not None:
         await transition(uow, rs, target, note=None)
 
 
@@ -62,7 +67,6 @@ async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = C
         raise InvalidTransition("error.discount_awaiting_approval", quote=quote.id)
     check(QUOTE_TRANSITIONS, "quote", quote.status, QuoteStatus.SENT)
     rs = await uow.get(RepairSession, quote.session_id, lock=True)
-    client = await uow.get(Client, rs.client_id)
     settings = await load_settings(uow)
     digest = content_hash(quote.id, quote.version, quote.currency,
                           [stored_priced(r, quote.currency) for r in lines], stored_totals(quote))
@@ -77,14 +81,12 @@ async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = C
     quote.sent_at, quote.sent_channel = uow.now, channel.value
     quote.expires_at = uow.now + dt.timedelta(days=settings.quote_valid_days)
     await _move_session(uow, rs, SessionStatus.AWAITING_CLIENT_APPROVAL)
-    if client.messaging_consent:
-        uow.send(channel, client.phone, client.locale, "billing.quote_ready", {
-            "number": rs.number, "version": quote.version, "lines": len(lines),
-            "total": format_money(Money(quote.total, quote.currency), client.locale),
-            "expires": quote.expires_at.astimezone(settings.zone).date().isoformat(),
-        })
+    # The client hears of it from the notification rules (core.notify), which
+    # answer billing.quote_sent with the signed approval link.
     await uow.audit("quote", quote.id, "send", before={"status": QuoteStatus.DRAFT.value}, after={
         "status": quote.status, "content_hash": digest, "channel": channel, "expires_at": quote.expires_at})
+    # Due when the quote lapses: the dispatcher runs it then (subscribers.register).
+    uow.emit(EXPIRY_DUE_TOPIC, {"quote_id": quote.id}).available_at = quote.expires_at
     uow.emit("billing.quote_sent", {
         "quote_id": quote.id, "session_id": rs.id, "version": quote.version, "content_hash": digest,
         "total": quote.total, "currency": quote.currency,
@@ -190,7 +192,8 @@ async def decide_whole_quote(
 
 
 async def expire_quotes(uow: UnitOfWork) -> list[QuoteId]:
-    """Mark SENT quotes past their validity EXPIRED (the scheduler runs this)."""
+    """Mark SENT quotes past their validity EXPIRED. Runs when a quote's
+    expiry event falls due (``billing.subscribers``); harmless to run again."""
     await uow.require(Permission.MANAGE_BILLING)
     due = (await uow.session.scalars(select(Quote).where(
         Quote.organization_id == uow.org_id, Quote.status == QuoteStatus.SENT.value,

@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from garagebot.app.transports import DryRunTransport
 from garagebot.core.actor import Actor
+from garagebot.core.billing import subscribers as billing_subscribers
 from garagebot.core.billing.enums import LineDecision, QuoteStatus
 from garagebot.core.billing.quote_flow import (
     decide_quote_lines,
@@ -18,10 +20,13 @@ from garagebot.core.billing.quote_flow import (
 )
 from garagebot.core.billing.quotes import create_quote
 from garagebot.core.billing.views import follow_up_lines, quote_view
+from garagebot.core.dispatch import Dispatcher, Subscribers, Transports
 from garagebot.core.enums import Channel, SessionStatus
 from garagebot.core.errors import Conflict, InvalidTransition, PermissionDenied
+from garagebot.core.i18n import Translator
 from garagebot.core.ids import ClientId, QuoteId, QuoteLineId, VehicleId
 from garagebot.core.models import QuoteDecision, QuoteLine, RepairSession
+from garagebot.core.repair.sessions import change_status, resume_session
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.core.billing.helpers import Visit, add_job, add_part, open_visit, outbox_topics
@@ -183,3 +188,43 @@ async def test_declined_and_deferred_lines_are_kept_for_follow_up(db: Database, 
         (pads, LineDecision.DECLINED),
     }
     assert follow[0].session_number == visit.number
+
+
+async def test_a_car_on_hold_stays_on_hold_while_its_quote_is_sent_and_approved(
+    db: Database, staff: Staff
+) -> None:
+    visit = await open_visit(db, staff)
+    await add_job(db, staff, visit, "Brakes", [(60, None)])
+    async with db.unit_of_work(staff.advisor) as uow:
+        await change_status(uow, visit.session_id, SessionStatus.ON_HOLD, note="Client travelling")
+        qid = await create_quote(uow, visit.session_id)
+        await send_quote(uow, qid)
+    assert await _session_status(db, visit) == SessionStatus.ON_HOLD
+
+    async with db.unit_of_work(_client(staff, visit)) as uow:
+        assert await decide_whole_quote(uow, qid, LineDecision.APPROVED, key="hold-1") is QuoteStatus.APPROVED
+    assert await _session_status(db, visit) == SessionStatus.ON_HOLD
+
+    async with db.unit_of_work(staff.advisor) as uow:  # the hold is lifted to where it was held from
+        await resume_session(uow, visit.session_id)
+    assert await _session_status(db, visit) == SessionStatus.DIAGNOSING
+
+
+async def test_a_sent_quote_expires_by_itself_when_its_validity_ends(
+    db: Database, staff: Staff, clock: FakeClock
+) -> None:
+    subscribers = Subscribers()
+    billing_subscribers.register(subscribers)
+    dispatcher = Dispatcher(db, Translator.load(), Transports(DryRunTransport()), subscribers)
+    _, qid, _ = await _sent_quote(db, staff)
+
+    clock.advance(days=13)
+    await dispatcher.drain()
+    async with db.read() as s:
+        assert (await quote_view(s, staff.org, qid)).status is QuoteStatus.SENT
+
+    clock.advance(days=1, seconds=1)  # 14 days: the garage's validity
+    await dispatcher.drain()
+    async with db.read() as s:
+        assert (await quote_view(s, staff.org, qid)).status is QuoteStatus.EXPIRED
+    assert "billing.quote_expired" in await outbox_topics(db, staff.org)

@@ -23,7 +23,7 @@ from garagebot.core.billing.quotes import (
 )
 from garagebot.core.billing.settings import configure_billing
 from garagebot.core.billing.views import quote_view
-from garagebot.core.enums import SessionStatus
+from garagebot.core.enums import OutboxKind, SessionStatus
 from garagebot.core.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from garagebot.core.ids import QuoteLineId
 from garagebot.core.models import OutboxRow, Quote, QuoteLine, RepairSession
@@ -166,17 +166,17 @@ async def test_sending_freezes_a_content_hash_and_asks_the_client(db: Database, 
         quote = (await s.execute(select(Quote).where(Quote.id == qid))).scalar_one()
         lines = (await s.scalars(select(QuoteLine).where(QuoteLine.quote_id == qid))).all()
         rs = (await s.execute(select(RepairSession).where(RepairSession.id == visit.session_id))).scalar_one()
-        message = (
-            await s.execute(
-                select(OutboxRow).where(
-                    OutboxRow.organization_id == staff.org, OutboxRow.topic == "billing.quote_ready"
-                )
-            )
-        ).scalar_one()
+        messages = (await s.scalars(select(OutboxRow.topic).where(
+            OutboxRow.organization_id == staff.org, OutboxRow.kind == OutboxKind.MESSAGE.value))).all()
+        [event] = (await s.scalars(select(OutboxRow).where(
+            OutboxRow.organization_id == staff.org, OutboxRow.topic == "billing.quote_sent"))).all()
     recomputed = content_hash(qid, 1, "JOD", [stored_priced(ln, "JOD") for ln in lines], stored_totals(quote))
     assert quote.content_hash == digest == recomputed
     assert rs.status == SessionStatus.AWAITING_CLIENT_APPROVAL
-    assert message.payload["params"]["number"] == visit.number  # type: ignore[index]
+    # The event, for the notification rules to message the client with the link; no direct message.
+    assert event.payload["quote_id"] == qid
+    assert event.payload["content_hash"] == digest
+    assert messages == []
     assert quote.expires_at is not None
     assert quote.sent_at is not None
     assert (quote.expires_at - quote.sent_at).days == 14

@@ -99,10 +99,11 @@ async def test_outside_the_window_a_template_is_sent_with_its_parameters(
     meta: MetaHarness, staff: Staff
 ) -> None:
     async with meta.db.unit_of_work(staff.owner) as uow:
-        await set_whatsapp_template(uow, "billing.quote_ready", "ar", name="quote_ready",
+        await set_whatsapp_template(uow, APPROVAL, "ar", name="quote_ready",
                                     language="ar", params=["number", "total"])
     v = await visit(meta.db, staff, locale="ar", path=(S.DIAGNOSING,))
-    await sent_quote(meta.db, staff, v)
+    await meta.deliver()
+    await _queue(meta, v.phone, APPROVAL, _approval(v.number), locale="ar")  # as the rules queue it
     await meta.deliver()
 
     [sent] = meta.fake.to(v.phone)
@@ -118,7 +119,8 @@ async def test_outside_the_window_a_template_is_sent_with_its_parameters(
 
 async def test_without_a_template_nothing_is_sent_outside_the_window(meta: MetaHarness, staff: Staff) -> None:
     v = await visit(meta.db, staff, path=(S.DIAGNOSING,))
-    await sent_quote(meta.db, staff, v)
+    await meta.deliver()
+    await _queue(meta, v.phone, APPROVAL, _approval(v.number))
     await meta.deliver()
 
     assert meta.fake.to(v.phone) == []
@@ -148,8 +150,17 @@ async def test_throttling_is_retried_and_other_refusals_fail_with_metas_code(
     assert (row.status, row.error) == ("failed", "meta error 131026: Message undeliverable")
 
 
-async def _queue(meta: MetaHarness, phone: str) -> int:
+APPROVAL = "notify.approval_requested"
+
+
+def _approval(number: str) -> dict[str, object]:
+    return {"garage": "Test Garage", "number": number, "version": 1, "total": "JOD 63.800",
+            "link": "https://garage.example.com/a/x", "hours": 72}
+
+
+async def _queue(meta: MetaHarness, phone: str, key: str = "client.forwarded_ack",
+                 params: dict[str, object] | None = None, *, locale: str = "en") -> int:
     async with meta.db.unit_of_work(Actor.system(meta.org)) as uow:
-        row = uow.send(Channel.WHATSAPP, phone, "en", "client.forwarded_ack")
+        row = uow.send(Channel.WHATSAPP, phone, locale, key, params or {})
         await uow.session.flush()
         return row.id

@@ -19,7 +19,7 @@ from garagebot.webhooks.sms import plain_punctuation, segments
 from garagebot.webhooks.twilio.api import TwilioApi
 from garagebot.webhooks.twilio.sender import TwilioSender
 from tests.conftest import Staff
-from tests.conversations.client.harness import PUBLIC_URL, outbox_to, sent_quote, translator, visit
+from tests.conversations.client.harness import PUBLIC_URL, outbox_to, translator, visit
 from tests.webhooks.twilio.conftest import OtherChannels, TwilioHarness
 from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN
 
@@ -32,6 +32,14 @@ async def _queue(twilio: TwilioHarness, channel: Channel, to: str, key: str,
         row = uow.send(channel, to, "en", key, params or {}, choices)
         await uow.session.flush()
         return row.id
+
+
+APPROVAL = "notify.approval_requested"
+
+
+def _approval(number: str) -> dict[str, object]:
+    return {"garage": "Test Garage", "number": number, "version": 1, "total": "JOD 63.800",
+            "link": "https://garage.example.com/a/x", "hours": 72}
 
 
 async def _row(twilio: TwilioHarness, row_id: int) -> OutboxRow:
@@ -80,19 +88,21 @@ async def test_outside_the_whatsapp_window_only_an_approved_template_is_sent(
     twilio: TwilioHarness, staff: Staff
 ) -> None:
     v = await visit(twilio.db, staff, path=(S.DIAGNOSING,))
-    await sent_quote(twilio.db, staff, v)  # queues billing.quote_ready on WhatsApp; the client never wrote
+    await twilio.deliver()
+    # What the notification rules queue when a quote is sent; the client never wrote.
+    await _queue(twilio, Channel.WHATSAPP, v.phone, APPROVAL, _approval(v.number))
     await twilio.deliver()
     [refused] = await outbox_to(twilio.db, v.phone)
     assert refused.status == "failed"
     assert refused.error == (
-        "outside the WhatsApp 24-hour window and no approved template for billing.quote_ready")
+        "outside the WhatsApp 24-hour window and no approved template for notify.approval_requested")
     assert twilio.fake.to(f"whatsapp:{v.phone}") == []
 
     async with twilio.db.unit_of_work(staff.owner) as uow:
-        await set_whatsapp_template(uow, "billing.quote_ready", "en", name="HX" + "a" * 32,
+        await set_whatsapp_template(uow, APPROVAL, "en", name="HX" + "a" * 32,
                                     language="en", params=["number", "total"])
     v2 = await visit(twilio.db, staff, path=(S.DIAGNOSING,))
-    await sent_quote(twilio.db, staff, v2)
+    await _queue(twilio, Channel.WHATSAPP, v2.phone, APPROVAL, _approval(v2.number))
     await twilio.deliver()
 
     [sent] = twilio.fake.to(f"whatsapp:{v2.phone}")

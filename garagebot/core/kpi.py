@@ -3,7 +3,8 @@ overdue, awaiting approval, revenue today and this month; and the overdue list.
 
 Read-only, scoped to one garage. "Today" and "this month" are the garage's
 (Organization.timezone). Revenue is the total of invoices issued in the
-period and not voided, summed on exact Decimals (SQLite keeps amounts as text).
+period less the credit notes of voids made in it, summed on exact Decimals
+(SQLite keeps amounts as text).
 """
 
 from __future__ import annotations
@@ -19,12 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from garagebot.core.enums import JobCardStatus, SessionStatus
 from garagebot.core.errors import NotFound
 from garagebot.core.ids import OrgId, SessionId
-from garagebot.core.models import Invoice, JobCard, Organization, RepairSession, Vehicle
+from garagebot.core.models import CreditNote, Invoice, JobCard, Organization, RepairSession, Vehicle
 from garagebot.core.models.repair import FINAL_SESSION_STATUSES
 from garagebot.core.money import Money, money_sum
-
-_VOID = "VOID"
-_NOT_ISSUED = "DRAFT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +58,20 @@ async def _count(session: AsyncSession, *where: object) -> int:
 
 async def _revenue(session: AsyncSession, org: Organization, since: dt.datetime,
                    now: dt.datetime) -> tuple[Money, Money]:
-    """Revenue (since ``since``) and the part of it issued today."""
+    """Revenue (since ``since``) and the part of it issued today: every invoice
+    on its issue day, and a void's credit note (negative) on its own day, so a
+    past day's figure never changes (as in core.reports.revenue)."""
     day_start, _ = period_starts(now, org.timezone)
-    rows = (await session.execute(
+    invoices = (await session.execute(
         select(Invoice.total, Invoice.issued_at).where(
-            Invoice.organization_id == org.id, Invoice.status.not_in([_VOID, _NOT_ISSUED]),
-            Invoice.issued_at >= since, Invoice.issued_at <= now,
-        )
+            Invoice.organization_id == org.id, Invoice.issued_at >= since, Invoice.issued_at <= now)
     )).all()
+    notes = (await session.execute(
+        select(CreditNote.total, CreditNote.created_at).where(
+            CreditNote.organization_id == org.id, CreditNote.created_at >= since,
+            CreditNote.created_at <= now)
+    )).all()
+    rows = [*invoices, *notes]
     month = [Money(Decimal(total), org.currency) for total, _ in rows]
     today = [Money(Decimal(total), org.currency) for total, at in rows if at >= day_start]
     return money_sum(today, org.currency), money_sum(month, org.currency)

@@ -17,7 +17,7 @@ from garagebot.core.i18n import Translator
 SUBCOMMANDS = [
     [], ["migrate"], ["serve"], ["worker"], ["demo"], ["seed-demo"], ["create-org"], ["org"],
     ["org", "set"], ["create-user"], ["audit"], ["audit", "verify"], ["link-code"], ["stock"],
-    ["stock", "verify"], ["chat"],
+    ["stock", "verify"], ["chat"], ["report"],
 ]
 
 

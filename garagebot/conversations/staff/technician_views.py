@@ -80,19 +80,6 @@ def asks_for_the_list(ctx: StepContext) -> bool:
     return _int(text) is None and session_number(text) is None and plate_in(text) is None
 
 
-def asks_for_the_list(ctx: StepContext) -> bool:
-    """Plain "my jobs" on the job list: no button, media, number, session number
-    or plate, so ``pick_job`` could pick nothing and the answer is the list
-    again. The caller shows it without reading the rows twice."""
-    if ctx.msg.media or c.chosen_id(ctx, "tj") is not None:
-        return False
-    found = c.understood(ctx)
-    if found is None or found.intent != "my_jobs":
-        return False
-    text = c.typed(ctx)
-    return _int(text) is None and session_number(text) is None and plate_in(text) is None
-
-
 def _int(text: str) -> int | None:
     return parse_int(text) if text else None
 

@@ -71,7 +71,7 @@ async def _revenue(session: AsyncSession, org: Organization, since: dt.datetime,
             CreditNote.organization_id == org.id, CreditNote.created_at >= since,
             CreditNote.created_at <= now)
     )).all()
-    rows = [*invoices, *notes]
+    rows = [(Decimal(r[0]), r[1]) for r in invoices] + [(Decimal(r[0]), r[1]) for r in notes]
     month = [Money(Decimal(total), org.currency) for total, _ in rows]
     today = [Money(Decimal(total), org.currency) for total, at in rows if at >= day_start]
     return money_sum(today, org.currency), money_sum(month, org.currency)

@@ -9,6 +9,7 @@ stateDiagram-v2
     [*] --> main
     main --> main: not understood / help
     main --> EntryFlow: menu entry (button or typed phrase)
+    main --> EntryFlow: words the entry flow understands (an entry marked unmatched)
     main --> language: language
     EntryFlow --> main: menu / cancel / idle timeout
 ```
@@ -16,6 +17,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from garagebot.conversations.commands import GlobalCommand, choice_for
@@ -60,10 +62,27 @@ def _chosen(ctx: StepContext) -> MenuEntry | None:
     return next(e for e in entries if e.id == found.intent)
 
 
+async def _offered(ctx: StepContext) -> Step | None:
+    """What the first ``unmatched`` entry's flow makes of a message the menu does
+    not know (a technician typing "done" after the chat went idle), as a move
+    into that flow; None when it does not understand it either."""
+    entry = next((e for e in _entries(ctx) if e.unmatched), None)
+    if entry is None:
+        return None
+    target = ctx.registry.flows[entry.flow]
+    step = await target.spec(target.entry).handle(
+        replace(ctx, flow=target.name, state=target.entry, data={}))
+    if step.goto is None and any(r.key == entry.not_understood_key for r in step.replies):
+        return None
+    if step.goto is not None:
+        return step
+    return go(target.name, target.entry, *step.replies, data=step.data)
+
+
 async def handle(ctx: StepContext) -> Step:
     entry = _chosen(ctx)
     if entry is None:
-        return stay(Reply("bot.not_understood"), reprompt=True)
+        return await _offered(ctx) or stay(Reply("bot.not_understood"), reprompt=True)
     target = ctx.registry.flows[entry.flow]
     return go(target.name, target.entry)
 

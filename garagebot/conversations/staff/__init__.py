@@ -19,7 +19,8 @@ from garagebot.core.ports import FileStorage
 
 MENU_ENTRIES = (
     MenuEntry("jobs", "staff.menu_jobs", "tech", Permission.WORK_STEP,
-              ("my jobs", "jobs", "my work", "شغلي", "مهامي", "أعمالي", "شغلاتي")),
+              ("my jobs", "jobs", "my work", "شغلي", "مهامي", "أعمالي", "شغلاتي"),
+              unmatched=True, not_understood_key="staff.not_understood_jobs"),
     MenuEntry("parts", "staff.menu_parts", "parts", Permission.USE_PARTS,
               ("parts", "part", "قطع", "قطع الغيار", "قطع غيار")),
     MenuEntry("lead", "staff.menu_lead", "lead", Permission.DECIDE_EXCEPTION,

@@ -127,12 +127,6 @@ async def test_an_idle_technician_is_back_at_the_menu_and_my_jobs_still_works(
 
 
 
-AT_MENU_GAP = ("the menu (a new chat, after 'menu' or after the idle time) reads only its entries' "
-               "names: 'start 1', 'done', a session number or a plate are not understood there "
-               "(garagebot/conversations/flows/menu.py; reported to the lead)")
-
-
-@pytest.mark.xfail(strict=True, reason=AT_MENU_GAP)
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_words_of_a_job_typed_at_the_menu_act_on_the_job(
     db: Database, org: OrgId, staff: Staff, locale: str,

@@ -10,6 +10,7 @@ alike (web and worker must agree on who sends what).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from garagebot.app.queue import ArqNotifier, InProcessDrainer, connect_redis
 from garagebot.app.settings import Settings
 from garagebot.app.storage import LocalFileStorage
 from garagebot.app.transports import default_transports
-from garagebot.conversations.engine import Engine
+from garagebot.conversations.dialog import DialogConfig
+from garagebot.conversations.engine import Engine, EngineConfig
 from garagebot.conversations.flows import default_registry
 from garagebot.core.billing import subscribers as billing_subscribers
 from garagebot.core.dispatch import Dispatcher, DispatchPolicy, Subscribers, Transports
@@ -108,7 +110,8 @@ async def open_runtime(
             settings=settings, db=db, translator=translator, transports=transports,
             subscribers=subscribers, dispatcher=dispatcher,
             storage=storage, redis=redis, drainer=drainer,
-            engine=Engine(db, default_registry(storage)),
+            engine=Engine(db, default_registry(storage), config=EngineConfig(dialog=DialogConfig(
+                idle_timeout=dt.timedelta(minutes=settings.conversation_idle_minutes)))),
         )
         for wiring in _wirings() if wirings is None else wirings:
             await wiring(runtime, stack)

@@ -49,6 +49,7 @@ EXPECTED: Mapping[str, str] = {
     "GARAGEBOT_TELEGRAM_TOKEN unless GARAGEBOT_TELEGRAM_POLLING is on)",
     "telegram_api_url": "an http:// or https:// URL like https://api.telegram.org",
     "telegram_polling": "true or false",
+    "conversation_idle_minutes": "a whole number of minutes between 1 and 1440",
     "approval_link_hours": "a whole number of hours between 1 and 720",
     "approval_reminder_hours": "a whole number of hours between 0 (no reminder) and 720",
     "twilio_account_sid": "a Twilio Account SID like AC followed by 32 hex digits (or unset)",
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     telegram_polling: bool = False
+    # A staff chat left this long goes back to the main menu at its next message.
+    conversation_idle_minutes: int = Field(default=30, ge=1, le=1440)
     # How long a client's approval link stays valid, and when an undecided quote is recalled.
     approval_link_hours: int = Field(default=72, ge=1, le=720)
     approval_reminder_hours: int = Field(default=24, ge=0, le=720)

@@ -6,6 +6,7 @@ the local fake Twilio API."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -119,8 +120,10 @@ async def test_every_process_routes_client_channels_and_the_core_reactions(
         # a cancelled session rejects its open job cards, in whichever process drains the outbox
         assert on_session_status_changed in rt.subscribers.handlers_for("session.status_changed")
         assert on_quote_expiry_due in rt.subscribers.handlers_for(EXPIRY_DUE_TOPIC)
-    async with open_runtime(app_settings(db_url, tmp_path), in_process_drain=False) as rt:
+    async with open_runtime(app_settings(db_url, tmp_path, conversation_idle_minutes=45),
+                            in_process_drain=False) as rt:
         assert not isinstance(rt.transports.get(Channel.SMS), ClientTransport)
+        assert rt.engine.config.dialog.idle_timeout == dt.timedelta(minutes=45)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +142,8 @@ async def test_every_process_routes_client_channels_and_the_core_reactions(
          "GARAGEBOT_META_VERIFY_TOKEN: expected 1-256 printable characters"),
         ({"GARAGEBOT_META_VERIFY_TOKEN": "has space"}, "GARAGEBOT_META_VERIFY_TOKEN: expected 1-256"),
         ({"GARAGEBOT_META_API_URL": "ftp://graph"}, "GARAGEBOT_META_API_URL: expected an http://"),
+        ({"GARAGEBOT_CONVERSATION_IDLE_MINUTES": "0"},
+         "GARAGEBOT_CONVERSATION_IDLE_MINUTES: expected a whole number of minutes between 1 and 1440"),
     ],
 )
 def test_bad_provider_settings_stop_with_one_line_that_never_echoes_a_secret(

@@ -117,7 +117,7 @@ class Engine:
         resolver = self.resolvers.get(msg.channel)
         if resolver is None:
             return None
-        async with self.db.read() as session:
+        async with self.db.lookup() as session:  # one statement: no transaction needed
             return await resolver.resolve(session, msg)
 
     async def run(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, *,

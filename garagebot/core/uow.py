@@ -53,6 +53,9 @@ class Database:
         else:
             self.read_engine = self.engine
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # Lookups on PostgreSQL: same pool, no transaction (no BEGIN / ROLLBACK round trips).
+        self._lookup = (self._reader if self.dialect == "sqlite" else async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -63,6 +66,15 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for queries only; nothing it does is committed."""
         async with self._reader() as session:
+            yield session
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncSession]:
+        """A session for a single-statement read on a hot path (who sent this
+        message, which garage has that number). On PostgreSQL it runs without a
+        transaction, which saves BEGIN and ROLLBACK: never write or stream in it,
+        and use ``read()`` when several statements must agree."""
+        async with self._lookup() as session:
             yield session
 
     @asynccontextmanager

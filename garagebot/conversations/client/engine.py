@@ -102,7 +102,7 @@ class ClientEngine:
         event_id = await self.record(garage, msg)
         if event_id is None:
             return Handled(Outcome.DUPLICATE)
-        async with self.db.read() as session:
+        async with self.db.lookup() as session:  # one statement: no transaction needed
             client = await client_by_phone(session, garage.id, msg.sender)
         actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
                  else Actor.system(garage.id, msg.channel))

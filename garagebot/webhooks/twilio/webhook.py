@@ -71,7 +71,7 @@ class TwilioRoom:
         return verified(self.validator, url, form, request.headers.get(SIGNATURE_HEADER, ""))
 
     async def garage(self, number_field: NumberField, number: str) -> Garage | None:
-        async with self.db.read() as session:
+        async with self.db.lookup() as session:  # one statement: no transaction needed
             return await garage_by_number(session, number_field, number)
 
 

@@ -101,16 +101,15 @@ class Engine:
             return await handle_stranger(self, msg)
         relink = start_code(msg.text, bare=False) is not None
         async with self.db.unit_of_work(Actor.user(me.org_id, me.user_id, msg.channel)) as uow:
-            event = await store.record_inbound(uow.session, msg, me.org_id)
+            # Recorded as processed at once: it commits with the processing or not at all.
+            event = await store.record_inbound(uow.session, msg, me.org_id, processed_at=uow.now)
             if event is None:
                 return Handled(Outcome.DUPLICATE)
             if msg.edited:
-                await store.mark_processed(uow.session, event, uow.now)
                 return Handled(Outcome.IGNORED)
             prelude = (Reply("bot.already_linked"),) if relink else ()
             replies = await self.run(uow, me, msg, prelude=prelude, reset=relink)
             locale = await self.queue(uow, me, msg, replies)
-            await store.mark_processed(uow.session, event, uow.now)
         return Handled(Outcome.HANDLED, replies, locale)
 
     async def _resolve(self, msg: Inbound) -> StaffMember | None:

@@ -33,15 +33,18 @@ def _plain(payload: Mapping[str, object]) -> dict[str, object]:
     return cast(dict[str, object], json.loads(json.dumps(payload, default=str)))
 
 
-async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None) -> int | None:
+async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None, *,
+                         processed_at: dt.datetime | None = None) -> int | None:
     """Record the delivery; its id, or None when (provider, event id) was seen before.
+    ``processed_at``: record it as processed already, for a caller whose
+    processing commits in the same transaction (one UPDATE fewer).
 
     On PostgreSQL a concurrent second delivery waits on the first one's unique
     key and then does nothing; on SQLite writers are serialised anyway."""
     stmt = (
         _insert(session)(InboundEvent)
         .values(provider=msg.provider, event_id=msg.event_id, organization_id=org_id,
-                payload=_plain(msg.payload), received_at=msg.received_at)
+                payload=_plain(msg.payload), received_at=msg.received_at, processed_at=processed_at)
         .on_conflict_do_nothing(index_elements=["provider", "event_id"])
         .returning(InboundEvent.id)
     )

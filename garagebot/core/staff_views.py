@@ -147,13 +147,14 @@ async def session_steps(session: AsyncSession, org_id: OrgId, session_id: Sessio
 
 async def find_active_session(session: AsyncSession, org_id: OrgId, *, number: str | None = None,
                               plate: str | None = None) -> SessionId | None:
-    """The active session with this number, or the newest active one of this plate."""
-    stmt = select(RepairSession.id).where(RepairSession.organization_id == org_id)
+    """The active session with this number, or the newest active one of this plate
+    (delivered and cancelled sessions are never found)."""
+    stmt = select(RepairSession.id).where(RepairSession.organization_id == org_id,
+                                          RepairSession.status.not_in(FINAL_SESSION_STATUSES))
     if number is not None:
         stmt = stmt.where(RepairSession.number == number)
     elif plate is not None:
-        stmt = stmt.join(Vehicle, Vehicle.id == RepairSession.vehicle_id).where(
-            Vehicle.plate == plate, RepairSession.status.not_in(FINAL_SESSION_STATUSES))
+        stmt = stmt.join(Vehicle, Vehicle.id == RepairSession.vehicle_id).where(Vehicle.plate == plate)
     else:
         return None
     found = (await session.execute(stmt.order_by(RepairSession.opened_at.desc()).limit(1))).scalar()

@@ -9,6 +9,9 @@ stateDiagram-v2
     phone --> plate: phone number
     plate --> complaint: plate
     complaint --> photos: complaint (session opened)
+    complaint --> second: the car has an active session already
+    second --> photos: open a second one (session opened, confirmed)
+    second --> sessions.session: keep one (the open session's screen)
     photos --> photos: photo (attached to the session)
     photos --> template: done / skip
     template --> sessions.session: a template (job card added) / none
@@ -30,7 +33,7 @@ from garagebot.core.normalize import phone_e164
 from garagebot.core.normalize import plate as canonical_plate
 from garagebot.core.ports import FileStorage
 from garagebot.core.repair.intake import open_session
-from garagebot.core.staff_views import active_templates
+from garagebot.core.staff_views import active_templates, find_active_session
 from garagebot.core.work.jobcards import add_job_card
 
 FLOW = "intake"
@@ -42,6 +45,7 @@ class IntakeState(StrEnum):
     COMPLAINT = "complaint"
     PHOTOS = "photos"
     TEMPLATE = "template"
+    SECOND = "second"
 
 
 def _ask(key: str) -> PromptFn:
@@ -70,11 +74,40 @@ async def complaint(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(reprompt=True)
+    # Asked before opening: open_session takes the day's number first, so a
+    # refusal inside this unit of work would cost a number.
+    other = await find_active_session(ctx.uow.session, OrgId(ctx.me.org_id), plate=str(ctx.data.get("plate")))
+    if other is not None:
+        return go(FLOW, IntakeState.SECOND, data={**ctx.data, "complaint": text, "other": other},
+                  remember=False)
+    return await _open(ctx, text, confirm_second=False)
+
+
+async def _open(ctx: StepContext, complaint_text: str, *, confirm_second: bool) -> Step:
     sid = await open_session(ctx.uow, phone=str(ctx.data.get("phone")), plate=str(ctx.data.get("plate")),
-                             complaint=text, locale=ctx.me.locale)
+                             complaint=complaint_text, locale=ctx.me.locale, confirm_second=confirm_second)
     rs = await ctx.uow.get(RepairSession, sid)
     return go(FLOW, IntakeState.PHOTOS, Reply("staff.session_opened", {"number": rs.number}),
               data={"session": sid}, remember=False)
+
+
+async def second_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    other = await ctx.uow.get(RepairSession, int(str(ctx.data.get("other"))))
+    params = {"number": other.number, "plate": str(ctx.data.get("plate"))}
+    return (Reply("staff.intake_second_session", params,
+                  (Choice("is:yes", "staff.btn_open_second"), Choice("is:no", "staff.btn_keep_one"))),)
+
+
+async def second(ctx: StepContext) -> Step:
+    """The advisor confirms a second active session for the car, or keeps the one it has."""
+    found = c.understood(ctx)
+    if ctx.msg.choice == "is:yes" or (found is not None and found.intent == "yes"):
+        return await _open(ctx, str(ctx.data.get("complaint")), confirm_second=True)
+    if ctx.msg.choice == "is:no" or (found is not None and found.intent == "no"):
+        other = SessionId(int(str(ctx.data.get("other"))))
+        return go(SESSIONS, SessionsState.SESSION, Reply("staff.intake_kept_one"), data={"session": other},
+                  remember=False)
+    return stay(reprompt=True)
 
 
 class Photos:
@@ -125,4 +158,5 @@ def intake_flow(storage: FileStorage | None) -> Flow:
                                          help_key="staff.help_intake"),
         IntakeState.PHOTOS: StateSpec(photos_prompt, Photos(storage).handle, help_key="staff.help_intake"),
         IntakeState.TEMPLATE: StateSpec(template_prompt, template, help_key="staff.help_intake"),
+        IntakeState.SECOND: StateSpec(second_prompt, second, help_key="staff.help_intake"),
     })

@@ -183,3 +183,53 @@ async def _status(db: Database, sid: SessionId) -> str:
         rs = await s.get(RepairSession, sid)
         assert rs is not None
         return rs.status
+
+
+@pytest.mark.parametrize(("locale", "intake", "yes", "no"), [
+    ("en", "intake", "yes", "no"),
+    ("ar", "استقبال", "نعم", "لا"),
+])
+async def test_a_second_session_for_a_car_is_opened_only_when_the_advisor_confirms(
+    db: Database, org: OrgId, locale: str, intake: str, yes: str, no: str,
+) -> None:
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+
+    async def take_in(complaint: str) -> list[str]:
+        await advisor.say(choice="g:menu")
+        await advisor.say(intake)
+        await advisor.say("0791234567")
+        await advisor.say("12 34567")
+        return keys(await advisor.say(complaint))
+
+    assert await take_in("Engine light on") == ["staff.session_opened", "staff.intake_photos"]
+    [first] = await _sessions(db, org)
+
+    await advisor.say(choice="g:menu")
+    await advisor.say(intake)
+    await advisor.say("0791234567")
+    await advisor.say("12 34567")
+    asked = await advisor.say("Also the brakes squeal")
+    assert keys(asked) == ["staff.intake_second_session"]
+    assert first.number in asked[0].text
+    assert [label for _, label in asked[0].choices] == (
+        ["Open a second session", "Keep the one it has"] if locale == "en"
+        else ["افتح جلسة ثانية", "أبقِ الجلسة الحالية"])
+    kept = await advisor.say(no)
+    assert keys(kept) == ["staff.intake_kept_one", "staff.session_card"]
+    assert [rs.id for rs in await _sessions(db, org)] == [first.id]  # nothing opened, no number taken
+    conv = await advisor.chat.conversation()
+    assert (conv.flow, conv.data["d"]) == ("sessions", {"session": first.id})
+
+    assert await take_in("Also the brakes squeal") == ["staff.intake_second_session"]
+    opened = await advisor.say(yes)
+    assert keys(opened) == ["staff.session_opened", "staff.intake_photos"]
+    _, second = await _sessions(db, org)
+    assert second.second_active_confirmed
+    assert (second.complaint, second.vehicle_id) == ("Also the brakes squeal", first.vehicle_id)
+    assert (first.number[:-3], int(second.number[-3:])) == (second.number[:-3], int(first.number[-3:]) + 1)
+
+
+async def _sessions(db: Database, org: OrgId) -> list[RepairSession]:
+    async with db.read() as s:
+        return list((await s.scalars(select(RepairSession).where(
+            RepairSession.organization_id == org).order_by(RepairSession.id))).all())

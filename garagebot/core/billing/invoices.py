@@ -55,6 +55,7 @@ from garagebot.core.models import (
     FleetSession,
     Invoice,
     InvoiceLine,
+    Organization,
     Quote,
     QuoteLine,
     RepairSession,
@@ -174,7 +175,11 @@ async def notify_client(uow: UnitOfWork, inv: Invoice, key: str, params: dict[st
     if not client.messaging_consent:
         return
     c = inv.currency
-    uow.send(Channel.WHATSAPP, client.phone, client.locale, key, {
+    org = await uow.session.get(Organization, uow.org_id)
+    # As the notification rules do: WhatsApp when the garage has a WhatsApp number, else SMS.
+    whatsapp = org is not None and bool(org.whatsapp_number or org.meta_phone_number_id)
+    channel = Channel.WHATSAPP if whatsapp else Channel.SMS
+    uow.send(channel, client.phone, client.locale, key, {
         "number": inv.number, "total": format_money(Money(inv.total, c), client.locale),
         "balance": format_money(Money(inv.total - inv.paid_amount, c), client.locale),
         **{k: format_money(v, client.locale) if isinstance(v, Money) else v for k, v in params.items()},

@@ -58,12 +58,12 @@ async def test_partial_payments_then_the_rest_pay_the_invoice(db: Database, staf
     async with db.read() as s:
         receipts = (
             await s.scalars(
-                select(OutboxRow.payload).where(
+                select(OutboxRow.channel).where(
                     OutboxRow.organization_id == staff.org, OutboxRow.topic == "billing.payment_receipt"
                 )
             )
         ).all()
-    assert len(receipts) == 2
+    assert receipts == ["sms", "sms"]  # the garage has no WhatsApp number
     assert_balanced(await ledger(db, staff.org, PayerKind.CLIENT, visit.client_id))
 
 

@@ -111,16 +111,16 @@ class Flow:
 class MenuEntry:
     """A main-menu item: button ``label_key``, typed ``phrases`` (any language),
     the flow it opens, and who sees it (``permission`` None = everyone).
-    ``unmatched``: words the menu does not know are offered to the entry state
-    of this flow ("done", "start 2", a plate typed at the menu), unless it
-    answers ``not_understood_key`` too."""
+    ``unmatched``: for these roles, words the menu does not know are offered
+    to the entry state of this flow ("done", "start 2", a plate typed at the
+    menu), unless it answers ``not_understood_key`` too."""
 
     id: str
     label_key: str
     flow: str
     permission: Permission | None = None
     phrases: tuple[str, ...] = ()
-    unmatched: bool = False
+    unmatched: frozenset[Role] = frozenset()
     not_understood_key: str = "bot.not_understood"
 
     @property

@@ -9,7 +9,7 @@ stateDiagram-v2
     [*] --> main
     main --> main: not understood / help
     main --> EntryFlow: menu entry (button or typed phrase)
-    main --> EntryFlow: words the entry flow understands (an entry marked unmatched)
+    main --> EntryFlow: words the entry flow understands (technicians and assistants: their jobs)
     main --> language: language
     EntryFlow --> main: menu / cancel / idle timeout
 ```
@@ -63,10 +63,12 @@ def _chosen(ctx: StepContext) -> MenuEntry | None:
 
 
 async def _offered(ctx: StepContext) -> Step | None:
-    """What the first ``unmatched`` entry's flow makes of a message the menu does
-    not know (a technician typing "done" after the chat went idle), as a move
-    into that flow; None when it does not understand it either."""
-    entry = next((e for e in _entries(ctx) if e.unmatched), None)
+    """What the first entry ``unmatched`` for the sender's role makes of a
+    message the menu does not know (a technician typing "done" after the chat
+    went idle), as a move into that flow; None when it does not understand it
+    either. Only the roles whose work is the job list: a lead typing "جاهز"
+    (ready) at the menu must not finish a step of theirs."""
+    entry = next((e for e in _entries(ctx) if ctx.me.role in e.unmatched), None)
     if entry is None:
         return None
     target = ctx.registry.flows[entry.flow]

@@ -14,13 +14,15 @@ from garagebot.conversations.staff.manager import MANAGER
 from garagebot.conversations.staff.parts import PARTS
 from garagebot.conversations.staff.sessions import SESSIONS
 from garagebot.conversations.staff.technician import Technician
+from garagebot.core.enums import Role
 from garagebot.core.permissions import Permission
 from garagebot.core.ports import FileStorage
 
 MENU_ENTRIES = (
     MenuEntry("jobs", "staff.menu_jobs", "tech", Permission.WORK_STEP,
               ("my jobs", "jobs", "my work", "شغلي", "مهامي", "أعمالي", "شغلاتي"),
-              unmatched=True, not_understood_key="staff.not_understood_jobs"),
+              unmatched=frozenset({Role.TECHNICIAN, Role.ASSISTANT}),
+              not_understood_key="staff.not_understood_jobs"),
     MenuEntry("parts", "staff.menu_parts", "parts", Permission.USE_PARTS,
               ("parts", "part", "قطع", "قطع الغيار", "قطع غيار")),
     MenuEntry("lead", "staff.menu_lead", "lead", Permission.DECIDE_EXCEPTION,

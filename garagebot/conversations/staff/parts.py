@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
 from garagebot.conversations.staff import common as c
-from garagebot.conversations.text import plate_in, session_number
+from garagebot.conversations.text import normalize, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.ids import ItemId, OrgId, ReservationId, SessionId
 from garagebot.core.inventory.parts import consume_part, pick_part, reserve_part, return_part
@@ -176,16 +176,18 @@ async def reservation_prompt(ctx: StepContext) -> tuple[Reply, ...]:
 
 
 _ACTIONS = {"rp:pick": "pick", "rp:consume": "consume", "rp:return": "return"}
-# Typed words that mean another intent elsewhere: "إرجاع" sends a job card
-# back in the lead's review, and returns the part here.
-_TYPED = {"send_back": "return"}
+# "إرجاع" / "أرجع" (return) are send-back words in the lead's review and
+# return the part here; "reject", "رفض" and "send back" do not.
+_RETURN_WORDS = frozenset(normalize(w) for w in ("ارجاع", "إرجاع", "أرجع", "ارجع"))
 _DONE_KEYS = {"pick": "staff.part_picked", "consume": "staff.part_consumed", "return": "staff.part_returned"}
 
 
 async def reservation(ctx: StepContext) -> Step:
     found = c.understood(ctx)
     action = _ACTIONS.get(ctx.msg.choice or "") or (found.intent if found else None)
-    action = _TYPED.get(action or "", action)
+    if action == "send_back":
+        words = normalize(c.typed(ctx)).split()
+        action = "return" if words and words[0] in _RETURN_WORDS else None
     res_id = ReservationId(c.data_int(ctx.data, "res") or 0)
     if action == "pick":
         await pick_part(ctx.uow, res_id)

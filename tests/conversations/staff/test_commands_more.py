@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from garagebot.core.enums import Role
-from garagebot.core.ids import OrgId
+from garagebot.core.ids import OrgId, StepId
 from garagebot.core.models import RepairSession, User
 from garagebot.core.uow import Database
+from garagebot.core.work.timers import start_timer
 from tests.conftest import Staff
 from tests.conversations.chat import keys, translator
 from tests.conversations.staff.support import assigned_card, count, staff_chat
@@ -141,3 +142,20 @@ async def test_words_of_a_job_typed_at_the_menu_act_on_the_job(
     done = await tech.say(words["done"])
     assert keys(done)[0] == "staff.step_done"
     assert (await get_step(db, card.step_ids[0])).status == "DONE"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_job_words_at_the_menu_are_only_for_technicians_not_a_leads_running_step(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    words = COMMANDS[locale]
+    lead = await staff_chat(db, org, Role.LEAD_TECHNICIAN, locale)
+    card = await assigned_card(db, staff.advisor, staff.lead, lead.user_id, simple_steps(1))
+    async with db.unit_of_work(lead.actor) as uow:
+        await start_timer(uow, StepId(card.step_ids[0]))
+    await lead.say(words["menu"])
+
+    typed = await lead.say(words["done"])
+
+    assert keys(typed) == ["bot.not_understood", "bot.menu"]
+    assert (await get_step(db, card.step_ids[0])).status == "IN_PROGRESS"

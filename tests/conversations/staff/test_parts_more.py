@@ -131,6 +131,9 @@ async def test_typed_fitment_search_then_the_part_is_picked_and_returned_with_wo
     assert await level(db, org, fitting) == (Decimal("2.000"), Decimal("1.000"))  # still held for the car
 
     await tech.say(choice=res)
+    not_a_return = await tech.say("reject" if locale == "en" else "رفض")  # a review word, not "return"
+    assert "staff.part_returned" not in keys(not_a_return)
+    assert await _reservations(db, card.session_id) == [("PICKED", Decimal("1.000"), card.job_card_id)]
     returned = await tech.say(give_back)
     assert keys(returned)[0] == "staff.part_returned"
     assert await _reservations(db, card.session_id) == [("RETURNED", Decimal("1.000"), card.job_card_id)]

@@ -258,7 +258,9 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
 
     # 2. "Where is my car?": status, expected time and the timeline link.
     await move(db, staff.advisor, v.session_id, S.DIAGNOSING)
-    status = await phone.say(journey.where, "the status")
+    asked_where = phone.params(journey.where)
+    assert await phone.post(asked_where) == 200
+    status = await phone.next("the status")
     assert status.startswith(fill(journey.status, v))
     assert journey.state_in_progress in status
     page = await app.get(await followed(app, status, "/t/", journey.channel))
@@ -292,6 +294,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
         data.update(name="Rami Khoury", signature=png_data_url())
         done = await app.post(path, data=data)
         assert done.status == 200
+        assert (await app.post(path, data=data)).status == 410  # the link is used: a replay changes nothing
     chosen = {lines[0]: "APPROVED", lines[1]: "DECLINED", lines[2]: "APPROVED"}
     assert await line_states(db, quote) == chosen
     channel = journey.channel.value if journey.decide_by_reply else Channel.WEB.value
@@ -314,7 +317,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     assert rate.startswith(journey.rate)
     assert "5. ⭐⭐⭐⭐⭐" in rate
     assert (await phone.say("5", "thanks for the rating")).startswith(journey.thanks)
-    last = await phone.write(journey.comment)
+    await phone.write(journey.comment)
     assert (await phone.next("the closing thanks")).startswith(journey.done)
     async with db.read() as s:
         rating = (await s.scalars(select(ClientRating).where(ClientRating.session_id == v.session_id))).one()
@@ -323,7 +326,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     # 6. A replayed request changes nothing; a forged one is refused.
     await settled(db, clock, staff.org)
     outbox, received = len(await messages_to(db, v.phone)), len(phone.received())
-    assert await phone.post(last) == 200
+    assert await phone.post(asked_where) == 200  # the same MessageSid again: not answered twice
     forged = phone.params(journey.where)
     assert await phone.post(forged, token="another-token-of-some-length") == 403  # noqa: S106
     await settled(db, clock, staff.org)

@@ -46,7 +46,6 @@ from garagebot.core.billing.pricing import PricedLine, price_lines, totals_of
 from garagebot.core.billing.settings import BillingSettings, load_settings
 from garagebot.core.billing.sources import actual_lines
 from garagebot.core.billing.states import INVOICE_TRANSITIONS, check
-from garagebot.core.enums import Channel
 from garagebot.core.errors import Conflict, InvalidInput, InvalidTransition
 from garagebot.core.ids import CreditNoteId, InvoiceId, SessionId
 from garagebot.core.models import (
@@ -55,13 +54,13 @@ from garagebot.core.models import (
     FleetSession,
     Invoice,
     InvoiceLine,
-    Organization,
     Quote,
     QuoteLine,
     RepairSession,
 )
 from garagebot.core.money import Money, format_money
 from garagebot.core.normalize import clean_text
+from garagebot.core.notify.recipient import channel_to
 from garagebot.core.permissions import Permission
 from garagebot.core.uow import UnitOfWork
 
@@ -175,10 +174,8 @@ async def notify_client(uow: UnitOfWork, inv: Invoice, key: str, params: dict[st
     if not client.messaging_consent:
         return
     c = inv.currency
-    org = await uow.session.get(Organization, uow.org_id)
-    # As the notification rules do: WhatsApp when the garage has a WhatsApp number, else SMS.
-    whatsapp = org is not None and bool(org.whatsapp_number or org.meta_phone_number_id)
-    channel = Channel.WHATSAPP if whatsapp else Channel.SMS
+    # The client's channel, as for the notification rules (core.notify.recipient).
+    channel = await channel_to(uow, client.phone, key, client.locale)
     uow.send(channel, client.phone, client.locale, key, {
         "number": inv.number, "total": format_money(Money(inv.total, c), client.locale),
         "balance": format_money(Money(inv.total - inv.paid_amount, c), client.locale),

@@ -75,6 +75,16 @@ async def client_channel(uow: UnitOfWork, org: Organization, phone: str) -> tupl
     return Channel.WHATSAPP, not in_window(wrote_whatsapp, uow.now)
 
 
+async def channel_to(uow: UnitOfWork, phone: str, key: str, locale: str) -> Channel:
+    """The channel of message ``key`` to the client at ``phone`` (for messages
+    that are not about a session, like payment receipts)."""
+    org = await uow.organization()
+    channel, sms_instead = await client_channel(uow, org, phone)
+    if sms_instead and channel is Channel.WHATSAPP and template_for(org.settings or {}, key, locale) is None:
+        return Channel.SMS
+    return channel
+
+
 def _car(vehicle: Vehicle) -> str:
     return " ".join(p for p in (vehicle.make, vehicle.model, vehicle.plate) if p)
 

@@ -1,6 +1,7 @@
 """Which channel a client notification goes on, for a garage with WhatsApp
-and SMS numbers: where the client last wrote, and SMS instead of a WhatsApp
-message the provider would refuse (outside the 24-hour window, no template)."""
+and SMS numbers: where the client last wrote (session notices and payment
+receipts alike), and SMS instead of a WhatsApp message the provider would
+refuse (outside the 24-hour window, no template)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ import datetime as dt
 import uuid
 
 import pytest
+from sqlalchemy import select
 
+from garagebot.core.billing.payments import record_payment
 from garagebot.core.garage import set_garage_settings
 from garagebot.core.messaging import set_whatsapp_template, touch_contact
+from garagebot.core.models import Client, OutboxRow
 from garagebot.core.uow import Database
 from tests.conftest import Staff
+from tests.core.billing.helpers import invoiced_visit
 from tests.core.notify.harness import dispatcher, sent_to
 from tests.webhooks.pages.scene import open_visit
 
@@ -49,3 +54,21 @@ async def test_the_check_in_notice_goes_where_the_client_can_read_it(
     await dispatcher(db).drain()
     [sent] = await sent_to(db, staff.org, visit.client_id)
     assert (sent.key, sent.channel) == ("notify.session_opened", expected)
+
+
+@pytest.mark.parametrize(("wrote", "expected"), [("sms", "sms"), ("whatsapp", "whatsapp")])
+async def test_a_payment_receipt_goes_where_the_client_last_wrote(
+    db: Database, staff: Staff, wrote: str, expected: str
+) -> None:
+    async with db.unit_of_work(staff.owner) as uow:
+        await set_garage_settings(uow, numbers={"whatsapp_number": _number(), "sms_number": _number()})
+    visit, invoice = await invoiced_visit(db, staff)
+    async with db.raw_transaction() as s:
+        phone = (await s.scalars(select(Client.phone).where(Client.id == visit.client_id))).one()
+        await touch_contact(s, staff.org, wrote, phone, db.clock.now() - dt.timedelta(hours=1))
+    async with db.unit_of_work(staff.accountant) as uow:
+        await record_payment(uow, invoice, "5", "CASH")
+    async with db.read() as s:
+        receipts = (await s.scalars(select(OutboxRow.channel).where(
+            OutboxRow.organization_id == staff.org, OutboxRow.topic == "billing.payment_receipt"))).all()
+    assert list(receipts) == [expected]

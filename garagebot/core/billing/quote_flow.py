@@ -47,11 +47,18 @@ EXPIRY_DUE_TOPIC = "billing.quote_expiry_due"
 
 async def _move_session(uow: UnitOfWork, rs: RepairSession, target: SessionStatus) -> None:
     """Move the session if its state machine allows it from where it is now. A
-    car on hold stays on hold: staff lift the hold, to where it was held from."""
+    car on hold stays on hold (staff lift the hold), but lifting it will land
+    where the quote's news leads (``held_from`` moves on, audited)."""
     current = SessionStatus(rs.status)
-    if current in (target, SessionStatus.ON_HOLD):
+    if current is SessionStatus.ON_HOLD:
+        held = SessionStatus(rs.held_from) if rs.held_from else None
+        if held is not None and held is not target and guards_for(held, target) is not None:
+            before = {"held_from": rs.held_from}
+            rs.held_from = target.value
+            await uow.audit("repair_session", rs.id, "resume_target", before=before,
+                            after={"held_from": rs.held_from})
         return
-    if guards_for(current, target) is not None:
+    if current is not target and guards_for(current, target) is not None:
         await transition(uow, rs, target, note=None)
 
 

@@ -205,9 +205,9 @@ async def test_a_car_on_hold_stays_on_hold_while_its_quote_is_sent_and_approved(
         assert await decide_whole_quote(uow, qid, LineDecision.APPROVED, key="hold-1") is QuoteStatus.APPROVED
     assert await _session_status(db, visit) == SessionStatus.ON_HOLD
 
-    async with db.unit_of_work(staff.advisor) as uow:  # the hold is lifted to where it was held from
+    async with db.unit_of_work(staff.advisor) as uow:  # lifting the hold lands where the approval leads
         await resume_session(uow, visit.session_id)
-    assert await _session_status(db, visit) == SessionStatus.DIAGNOSING
+    assert await _session_status(db, visit) == SessionStatus.IN_PROGRESS
 
 
 async def test_a_sent_quote_expires_by_itself_when_its_validity_ends(

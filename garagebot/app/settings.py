@@ -336,9 +336,14 @@ def load_settings(**overrides: object) -> Settings:
                              ("twilio_auth_token", "twilio_account_sid"),
                              ("meta_access_token", "meta_app_secret"),
                              ("meta_access_token", "meta_verify_token"),
+                             ("meta_verify_token", "meta_access_token"),
                              ("meta_app_secret", "meta_access_token")):
         if getattr(settings, present) and not getattr(settings, missing):
             raise SettingsError(f"{PREFIX}{missing.upper()}: expected {EXPECTED[missing]}, got None")
+    if (settings.twilio_account_sid or settings.meta_access_token) and not settings.public_url:
+        # Twilio signs the public URL it posts to, and the links sent to clients must reach us.
+        raise SettingsError(f"{PREFIX}PUBLIC_URL: expected {EXPECTED['public_url']} (required with "
+                            f"Twilio or Meta credentials), got None")
     if settings.secret_key is None:
         try:
             secret = local_secret(settings.state_dir)

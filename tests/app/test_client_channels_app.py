@@ -87,7 +87,7 @@ async def test_the_meta_handshake_answers_only_our_verify_token(
     db_url: str, tmp_path: Path, aiohttp_client: AiohttpClient,
 ) -> None:
     settings = app_settings(db_url, tmp_path, meta_app_secret=APP_SECRET, meta_access_token=ACCESS_TOKEN,
-                            meta_verify_token=VERIFY_TOKEN)
+                            meta_verify_token=VERIFY_TOKEN, public_url=PUBLIC_URL)
     client = await aiohttp_client(create_app(settings))
     ok = await client.get("/webhooks/meta/whatsapp", params={
         "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
@@ -111,7 +111,8 @@ async def test_without_provider_settings_no_provider_webhook_is_mounted(
 async def test_every_process_routes_client_channels_and_the_core_reactions(
     db_url: str, tmp_path: Path
 ) -> None:
-    configured = app_settings(db_url, tmp_path, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN)
+    configured = app_settings(db_url, tmp_path, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
+                              public_url=PUBLIC_URL)
     async with open_runtime(configured, in_process_drain=False) as rt:
         assert isinstance(rt.transports.get(Channel.SMS), ClientTransport)
         assert isinstance(rt.transports.get(Channel.WHATSAPP), ClientTransport)
@@ -139,6 +140,11 @@ async def test_every_process_routes_client_channels_and_the_core_reactions(
         ({"GARAGEBOT_META_ACCESS_TOKEN": "EAAG" + "s" * 40, "GARAGEBOT_META_APP_SECRET": "s" * 32},
          "GARAGEBOT_META_VERIFY_TOKEN: expected 1-256 printable characters"),
         ({"GARAGEBOT_META_VERIFY_TOKEN": "has space"}, "GARAGEBOT_META_VERIFY_TOKEN: expected 1-256"),
+        ({"GARAGEBOT_META_VERIFY_TOKEN": "verify-me"},
+         "GARAGEBOT_META_ACCESS_TOKEN: expected a Meta Graph API access token"),
+        ({"GARAGEBOT_TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "GARAGEBOT_TWILIO_AUTH_TOKEN": "f" * 32},
+         "GARAGEBOT_PUBLIC_URL: expected an http:// or https:// URL like https://garage.example.com "
+         "(required with Twilio or Meta credentials), got None"),
         ({"GARAGEBOT_META_API_URL": "ftp://graph"}, "GARAGEBOT_META_API_URL: expected an http://"),
         ({"GARAGEBOT_CONVERSATION_IDLE_MINUTES": "0"},
          "GARAGEBOT_CONVERSATION_IDLE_MINUTES: expected a whole number of minutes between 1 and 1440"),
@@ -164,6 +170,7 @@ def test_provider_settings_are_read_from_the_environment(
     monkeypatch.setenv("GARAGEBOT_TWILIO_ACCOUNT_SID", "AC" + "a" * 32)
     monkeypatch.setenv("GARAGEBOT_TWILIO_AUTH_TOKEN", "b" * 32)
     monkeypatch.setenv("GARAGEBOT_TWILIO_API_URL", "http://127.0.0.1:9999/")
+    monkeypatch.setenv("GARAGEBOT_PUBLIC_URL", "https://garage.example.com")
     settings = load_settings()
     assert (settings.twilio_account_sid, settings.twilio_auth_token) == ("AC" + "a" * 32, "b" * 32)
     assert settings.twilio_api_url == "http://127.0.0.1:9999"

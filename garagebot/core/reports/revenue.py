@@ -8,8 +8,7 @@ period's revenue is exactly the documents dated in it. DRAFT invoices have
 no ``issued_at`` and never count; a draft voided before issue has no credit
 note. ``net`` is before tax, ``tax`` the tax, ``total`` what the client owes.
 
-(This differs from the dashboard's ``kpi.todays_kpis``, which leaves voided
-invoices out of the day they were issued.)
+The manager's figures (``kpi.todays_kpis``) count revenue the same way.
 """
 
 from __future__ import annotations

@@ -268,10 +268,3 @@ async def test_every_demo_phone_plate_and_vin_is_valid_as_typed() -> None:
     for v in data.VEHICLES:
         assert v.vin is None or vin(v.vin) == v.vin
 
-
-def test_the_readme_lists_the_demo_staff_as_they_are_seeded() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    rows = {tuple(cell.strip() for cell in line.strip("|").split("|"))
-            for line in readme.splitlines() if line.startswith("| 1000000")}
-    assert rows == {(str(s.telegram_user_id), s.phone, s.role.value.replace("_", " "), s.name)
-                    for s in data.STAFF}

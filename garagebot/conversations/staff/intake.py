@@ -12,6 +12,7 @@ stateDiagram-v2
     complaint --> second: the car has an active session already
     second --> photos: open a second one (session opened, confirmed)
     second --> sessions.session: keep one (the open session's screen)
+    second --> menu.main: keep one, but that session closed meanwhile (nothing opened)
     photos --> photos: photo (attached to the session)
     photos --> template: done / skip
     template --> sessions.session: a template (job card added) / none
@@ -22,7 +23,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from garagebot.conversations.router import BACK, Flow, PromptFn, StateSpec, Step, StepContext, go, stay
+from garagebot.conversations.router import (
+    BACK,
+    MENU_FLOW,
+    MENU_STATE,
+    Flow,
+    PromptFn,
+    StateSpec,
+    Step,
+    StepContext,
+    go,
+    stay,
+)
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.sessions import FLOW as SESSIONS
 from garagebot.conversations.staff.sessions import SessionsState
@@ -104,7 +116,11 @@ async def second(ctx: StepContext) -> Step:
     if ctx.msg.choice == "is:yes" or (found is not None and found.intent == "yes"):
         return await _open(ctx, str(ctx.data.get("complaint")), confirm_second=True)
     if ctx.msg.choice == "is:no" or (found is not None and found.intent == "no"):
-        other = SessionId(int(str(ctx.data.get("other"))))
+        # Asked again: the open session may have been delivered since the question.
+        plate = str(ctx.data.get("plate"))
+        other = await find_active_session(ctx.uow.session, OrgId(ctx.me.org_id), plate=plate)
+        if other is None:
+            return go(MENU_FLOW, MENU_STATE, Reply("staff.intake_other_closed"), remember=False)
         return go(SESSIONS, SessionsState.SESSION, Reply("staff.intake_kept_one"), data={"session": other},
                   remember=False)
     return stay(reprompt=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from garagebot.core.enums import Role, SessionStatus
 from garagebot.core.ids import OrgId, SessionId
 from garagebot.core.models import Client, JobCard, MediaFile, RepairSession, Step, Vehicle
+from garagebot.core.repair.sessions import change_status
 from garagebot.core.uow import Database
 from garagebot.core.work.steps import complete_step
 from garagebot.core.work.timers import start_timer
@@ -233,3 +234,27 @@ async def _sessions(db: Database, org: OrgId) -> list[RepairSession]:
     async with db.read() as s:
         return list((await s.scalars(select(RepairSession).where(
             RepairSession.organization_id == org).order_by(RepairSession.id))).all())
+
+
+@pytest.mark.parametrize(("locale", "no"), [("en", "no"), ("ar", "لا")])
+async def test_keeping_one_when_the_open_session_closed_meanwhile_opens_nothing(
+    db: Database, org: OrgId, staff: Staff, locale: str, no: str,
+) -> None:
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    await advisor.say(choice="m:intake")
+    await advisor.say("0791234567")
+    await advisor.say("12 34567")
+    await advisor.say("Engine light on")
+    [first] = await _sessions(db, org)
+    await advisor.say(choice="g:menu")
+    await advisor.say(choice="m:intake")
+    await advisor.say("0791234567")
+    await advisor.say("12 34567")
+    assert keys(await advisor.say("Brakes squeal")) == ["staff.intake_second_session"]
+    async with db.unit_of_work(staff.advisor) as uow:  # meanwhile the first visit is cancelled
+        await change_status(uow, SessionId(first.id), S.CANCELLED, note="Client changed their mind")
+
+    answer = await advisor.say(no)
+
+    assert keys(answer) == ["staff.intake_other_closed", "bot.menu"]
+    assert [rs.id for rs in await _sessions(db, org)] == [first.id]

@@ -5,7 +5,6 @@ the local fake Twilio API."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -29,15 +28,6 @@ from tests.webhooks.meta.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.webhooks.meta.fake_api import ACCESS_TOKEN
 from tests.webhooks.twilio.conftest import form, twilio_signature
 from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
-
-
-async def _until(predicate: object, seconds: float = 15.0) -> None:
-    assert callable(predicate)
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the reply never reached the fake provider")
 
 
 async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
@@ -67,7 +57,7 @@ async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
         ok = await client.post(path, data=params, headers=signed)
         assert ok.status == 200
 
-    await _until(lambda: len(fake.to(v.phone)) == 2)
+    await fake.wait_until(lambda: len(fake.to(v.phone)) == 2, "both messages reached the fake provider")
     [sent] = [m for m in fake.to(v.phone) if "is being inspected" in m["Body"]]
     assert sent["From"] == sc.sms
     assert sent["Body"].startswith(f"Your car {v.plate} ({v.number}) is being inspected.")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy import func, select
 
+from garagebot.app.keys import RUNTIME
 from garagebot.app.web import create_app
 from garagebot.core.billing.enums import LineKind
 from garagebot.core.billing.quote_flow import send_quote
@@ -102,14 +102,6 @@ ARABIC_WHATSAPP = Journey(
 )
 
 
-async def _until(predicate: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
 class Phone:
     """The client's phone: writes to the garage through the signed webhook,
     reads what the fake Twilio API was asked to deliver."""
@@ -142,7 +134,7 @@ class Phone:
 
     async def next(self, what: str) -> str:
         """The next message the client receives (its text, or a template's variables)."""
-        await _until(lambda: len(self.received()) > self.read, what)
+        await self.fake.wait_until(lambda: len(self.received()) > self.read, what)
         message = self.received()[self.read]
         self.read += 1
         assert message["From"] == (f"whatsapp:{self.sc.whatsapp}" if self.whatsapp else self.sc.sms)
@@ -176,18 +168,24 @@ async def followed(app: App, text: str, marker: str, channel: Channel) -> str:
     return url.removeprefix(PUBLIC_URL)
 
 
-async def settled(db: Database, clock: FakeClock, org: int) -> None:
-    """Every outbox row that is due has been handled by the app's drain."""
+async def settled(app: App, db: Database, clock: FakeClock, org: int) -> None:
+    """Every outbox row that is due has been handled by the app's drain (woken
+    by each round of the app's in-process drainer)."""
     async def due() -> int:
         async with db.read() as s:
             return int(await s.scalar(select(func.count()).select_from(OutboxRow).where(
                 OutboxRow.organization_id == org, OutboxRow.status == OutboxStatus.PENDING.value,
                 OutboxRow.available_at <= clock.now())) or 0)
-    for _ in range(400):
-        if not await due():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the outbox never drained")
+    assert app.app is not None
+    drainer = app.app[RUNTIME].drainer
+    assert drainer is not None
+    async def drained() -> None:
+        while await due():
+            await drainer.next_round()
+    try:
+        await asyncio.wait_for(drained(), 20)
+    except TimeoutError:
+        raise AssertionError("the outbox never drained") from None
 
 
 async def messages_to(db: Database, phone: str) -> list[OutboxRow]:
@@ -268,11 +266,11 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     assert f'id="current-status">{journey.page_state}<' in await page.text()
 
     # 3. The quote: exactly one message, with the signed approval link.
-    await settled(db, clock, staff.org)
+    await settled(app, db, clock, staff.org)
     before = len(await messages_to(db, v.phone))
     quote, lines = await quote_sent(db, staff, v, journey.channel)
     asked = await phone.next("the approval request")
-    await settled(db, clock, staff.org)
+    await settled(app, db, clock, staff.org)
     new = (await messages_to(db, v.phone))[before:]
     assert [m.topic for m in new] == ["notify.approval_requested"]
     assert fill(journey.asked, v) in asked
@@ -324,12 +322,12 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     assert (rating.score, rating.comment, rating.channel) == (5, journey.comment, journey.channel.value)
 
     # 6. A replayed request changes nothing; a forged one is refused.
-    await settled(db, clock, staff.org)
+    await settled(app, db, clock, staff.org)
     outbox, received = len(await messages_to(db, v.phone)), len(phone.received())
     assert await phone.post(asked_where) == 200  # the same MessageSid again: not answered twice
     forged = phone.params(journey.where)
     assert await phone.post(forged, token="another-token-of-some-length") == 403  # noqa: S106
-    await settled(db, clock, staff.org)
+    await settled(app, db, clock, staff.org)
     assert (len(await messages_to(db, v.phone)), len(phone.received())) == (outbox, received)
     assert await decisions(db, quote) == [(line, d, channel) for line, d in chosen.items()]
     async with db.read() as s:

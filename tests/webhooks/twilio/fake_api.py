@@ -8,9 +8,10 @@ serves files put in ``media`` (behind the same basic auth), like MediaUrlN.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -33,6 +34,7 @@ class FakeTwilioApi:
         self.media_requests: list[str] = []
         self.refusals: list[Refusal] = []
         self._ids = itertools.count(1)
+        self._created = asyncio.Condition()  # notified at every message the API is asked to send
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -47,6 +49,19 @@ class FakeTwilioApi:
         """Messages sent to ``address`` (other tests' recipients share the fake)."""
         return [m for m in self.messages if m.get("To") == address]
 
+    async def wait_until(self, predicate: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
+        """Until ``predicate`` holds over the messages received (woken by each one)."""
+        async with self._created:
+            try:
+                await asyncio.wait_for(self._created.wait_for(predicate), seconds)
+            except TimeoutError:
+                raise AssertionError(f"never happened: {what}") from None
+
+    async def _received(self, form: dict[str, str]) -> None:
+        async with self._created:
+            self.messages.append(form)
+            self._created.notify_all()
+
     def _authorized(self, request: web.Request) -> bool:
         expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         return request.headers.get("Authorization") == f"Basic {expected}"
@@ -56,13 +71,13 @@ class FakeTwilioApi:
             return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
         form = {k: str(v) for k, v in (await request.post()).items()}
         if self.refusals:
-            self.messages.append(form)
+            await self._received(form)
             r = self.refusals.pop(0)
             return web.json_response({"code": r.code, "message": r.message, "status": r.status,
                                       "more_info": f"https://www.twilio.com/docs/errors/{r.code}"},
                                      status=r.status)
         sid = f"SM{next(self._ids):032x}"
-        self.messages.append({**form, "Sid": sid})  # "Sid": what we answered, for the tests
+        await self._received({**form, "Sid": sid})  # "Sid": what we answered, for the tests
         return web.json_response(_resource(sid, form), status=201)
 
     async def _media(self, request: web.Request) -> web.Response:

@@ -32,31 +32,27 @@ class Report:
     run: Runner
 
 
-def _report(name: str, summary: str, row_type: type[DataclassInstance], run: Runner) -> Report:
-    return Report(name, summary, row_type, run)
-
-
 REPORTS: dict[str, Report] = {r.name: r for r in (
-    _report("revenue", "invoices less credit notes, per day", revenue.RevenueDay,
+    Report("revenue", "invoices less credit notes, per day", revenue.RevenueDay,
             lambda s, o, p, n: revenue.revenue_by_day(s, o, period=p)),
-    _report("revenue-summary", "revenue today and this month to date", revenue.RevenueSummary,
+    Report("revenue-summary", "revenue today and this month to date", revenue.RevenueSummary,
             lambda s, o, p, n: revenue.revenue_summary(s, o, now=n)),
-    _report("margin", "gross margin of parts against labour and fees", margin.MarginRow,
+    Report("margin", "gross margin of parts against labour and fees", margin.MarginRow,
             lambda s, o, p, n: margin.gross_margin(s, o, period=p)),
-    _report("parts-usage", "parts consumed per item, with their cost", parts.PartUsage,
+    Report("parts-usage", "parts consumed per item, with their cost", parts.PartUsage,
             lambda s, o, p, n: parts.parts_usage(s, o, period=p)),
-    _report("stockouts", "items that ran out or below minimum, or are short now", parts.Stockout,
+    Report("stockouts", "items that ran out or below minimum, or are short now", parts.Stockout,
             lambda s, o, p, n: parts.stockouts(s, o, period=p)),
-    _report("throughput", "sessions completed and delivered per ISO week", sessions.ThroughputWeek,
+    Report("throughput", "sessions completed and delivered per ISO week", sessions.ThroughputWeek,
             lambda s, o, p, n: sessions.throughput(s, o, period=p)),
-    _report("turnaround", "check-in to completion: average and median hours", sessions.TurnaroundRow,
+    Report("turnaround", "check-in to completion: average and median hours", sessions.TurnaroundRow,
             lambda s, o, p, n: sessions.turnaround(s, o, period=p)),
-    _report("on-time", "completed sessions finished by their ETA", sessions.OnTimeRow,
+    Report("on-time", "completed sessions finished by their ETA", sessions.OnTimeRow,
             lambda s, o, p, n: sessions.on_time(s, o, period=p)),
-    _report("mechanics", "steps done, step time and rework per technician", mechanics.MechanicRow,
+    Report("mechanics", "steps done, step time and rework per technician", mechanics.MechanicRow,
             lambda s, o, p, n: mechanics.mechanic_productivity(s, o, period=p)),
-    _report("pending-bills", "supplier bills not fully paid on the last day", payables.PendingBill,
+    Report("pending-bills", "supplier bills not fully paid on the last day", payables.PendingBill,
             lambda s, o, p, n: payables.pending_bills(s, o, as_of=p.end)),
-    _report("receivables", "open invoice balances per payer by age on the last day", receivables.AgingRow,
+    Report("receivables", "open invoice balances per payer by age on the last day", receivables.AgingRow,
             lambda s, o, p, n: receivables.receivables_aging(s, o, as_of=p.end)),
 )}

@@ -15,7 +15,8 @@ from garagebot.conversations.types import MediaKind, MediaRef
 from garagebot.core.actor import Actor
 from garagebot.core.db import Base
 from garagebot.core.enums import Channel, Role, SessionStatus
-from garagebot.core.ids import OrgId, StepId, UserId
+from garagebot.core.ids import OrgId, SessionId, StepId, UserId
+from garagebot.core.models import MediaFile, RepairSession, TimeLog, Vehicle
 from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.templates import StepSpec
@@ -52,8 +53,14 @@ class StaffChat:
         return await self.chat.say(text, choice=choice, origin_message_id=origin_message_id)
 
     async def send_photo(self, caption: str = "") -> list[Sent]:
+        return await self.send_file(MediaKind.PHOTO, "image/jpeg", caption, file_id="file-{n}")
+
+    async def send_file(self, kind: MediaKind, mime: str | None, caption: str = "",
+                        file_name: str | None = None, *, file_id: str = "file-{kind}-{n}") -> list[Sent]:
+        """A file of ``kind`` sent from the chat (the fake source returns a few bytes);
+        ``file_id`` is the provider's id, ``{n}`` the message's number in the chat."""
         self.inbound += 1
-        ref = MediaRef(MediaKind.PHOTO, f"file-{self.inbound}", "image/jpeg")
+        ref = MediaRef(kind, file_id.format(kind=kind.value, n=self.inbound), mime, file_name)
         await self.chat.send(self.chat.inbound(caption, media=[ref]))
         return await self.chat.new_messages()
 
@@ -90,3 +97,32 @@ def texts(sent: Sequence[Sent]) -> str:
 
 def choice_ids(sent: Sequence[Sent]) -> list[str]:
     return [cid for s in sent for cid, _ in s.choices]
+
+
+async def step_media(db: Database, step_id: StepId) -> list[tuple[str, str, str | None]]:
+    """(kind, content type, caption) of every file attached to the step, in order."""
+    async with db.read() as s:
+        rows = (await s.execute(
+            select(MediaFile.kind, MediaFile.content_type, MediaFile.caption)
+            .where(MediaFile.step_id == step_id).order_by(MediaFile.id)
+        )).all()
+    return [(r.kind, r.content_type, r.caption) for r in rows]
+
+
+async def time_logs(db: Database, step_id: StepId) -> list[bool]:
+    """For each time log of the step, in order: is it still running?"""
+    async with db.read() as s:
+        ended = (await s.scalars(
+            select(TimeLog.ended_at).where(TimeLog.step_id == step_id).order_by(TimeLog.id)
+        )).all()
+    return [e is None for e in ended]
+
+
+async def plate_and_number(db: Database, sid: SessionId) -> tuple[str, str]:
+    """The session's car plate and its number."""
+    async with db.read() as s:
+        rs = await s.get(RepairSession, sid)
+        assert rs is not None
+        vehicle = await s.get(Vehicle, rs.vehicle_id)
+        assert vehicle is not None
+        return vehicle.plate, rs.number

@@ -20,8 +20,7 @@ from garagebot.core.work.steps import complete_step
 from garagebot.core.work.timers import start_timer
 from tests.conftest import Staff
 from tests.conversations.chat import keys
-from tests.conversations.staff.more_support import time_logs
-from tests.conversations.staff.support import JPEG, assigned_card, choice_ids, staff_chat
+from tests.conversations.staff.support import JPEG, assigned_card, choice_ids, staff_chat, time_logs
 from tests.core.work.helpers import Card, get_step, simple_steps
 from tests.fakes import MemoryFileStorage
 

@@ -17,21 +17,12 @@ from garagebot.core.models import RepairSession, Reservation, Vehicle
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.chat import keys
-from tests.conversations.staff.support import assigned_card, choice_ids, staff_chat
+from tests.conversations.staff.support import assigned_card, choice_ids, plate_and_number, staff_chat
 from tests.core.inventory.support import level, new_item
 from tests.core.work.helpers import simple_steps
 
 LOCALES = ["en", "ar"]
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-
-
-async def _plate_and_number(db: Database, sid: SessionId) -> tuple[str, str]:
-    async with db.read() as s:
-        rs = await s.get(RepairSession, sid)
-        assert rs is not None
-        vehicle = await s.get(Vehicle, rs.vehicle_id)
-        assert vehicle is not None
-        return vehicle.plate, rs.number
 
 
 async def _reservations(db: Database, sid: SessionId) -> list[tuple[str, Decimal, int | None]]:
@@ -51,7 +42,7 @@ async def test_parts_from_the_menu_for_a_plate_searched_by_name_show_what_is_ava
     await new_item(db, staff.inventory, stock=9, name_en="Wiper blade", name_ar="مساحة زجاج")
     tech = await staff_chat(db, org, Role.TECHNICIAN, locale)
     card = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, simple_steps(1))
-    plate, number = await _plate_and_number(db, card.session_id)
+    plate, number = await plate_and_number(db, card.session_id)
     await tech.say("menu")
 
     assert keys(await tech.say(parts)) == ["staff.parts_which_session"]
@@ -86,7 +77,7 @@ async def test_the_session_for_parts_can_be_typed_as_its_number(
 ) -> None:
     tech = await staff_chat(db, org, Role.TECHNICIAN, locale)
     card = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, simple_steps(1))
-    _, number = await _plate_and_number(db, card.session_id)
+    _, number = await plate_and_number(db, card.session_id)
     await tech.say(choice="m:parts")
     search = await tech.say(number.translate(ARABIC_DIGITS) if locale == "ar" else number.lower())
     assert keys(search) == ["staff.parts_search"]

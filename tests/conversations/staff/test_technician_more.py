@@ -15,16 +15,22 @@ from sqlalchemy import select
 from garagebot.conversations.types import MediaKind
 from garagebot.core.enums import JobCardStatus, Role, StepStatus
 from garagebot.core.i18n import FSI, PDI
-from garagebot.core.ids import OrgId, SessionId
-from garagebot.core.models import JobCard, Organization, RepairSession, StepNote, Vehicle
+from garagebot.core.ids import OrgId
+from garagebot.core.models import JobCard, Organization, StepNote
 from garagebot.core.repair.sessions import set_eta
 from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.templates import StepSpec
 from tests.conftest import Staff
 from tests.conversations.chat import keys
-from tests.conversations.staff.more_support import send_file, step_media, time_logs
-from tests.conversations.staff.support import assigned_card, choice_ids, staff_chat
+from tests.conversations.staff.support import (
+    assigned_card,
+    choice_ids,
+    plate_and_number,
+    staff_chat,
+    step_media,
+    time_logs,
+)
 from tests.core.work.helpers import get_step, make_card, make_session, simple_steps
 from tests.fakes import FakeClock
 
@@ -36,15 +42,6 @@ WORDS = {
            "note": "ملاحظة"},
 }
 LOCALES = ["en", "ar"]
-
-
-async def _plate_and_number(db: Database, sid: SessionId) -> tuple[str, str]:
-    async with db.read() as s:
-        rs = await s.get(RepairSession, sid)
-        assert rs is not None
-        vehicle = await s.get(Vehicle, rs.vehicle_id)
-        assert vehicle is not None
-        return vehicle.plate, rs.number
 
 
 def _plain(text: str) -> str:
@@ -81,8 +78,8 @@ async def test_my_jobs_mark_the_urgent_overdue_and_running_jobs_and_show_the_eta
     assert keys(listed) == ["staff.my_jobs"]
     assert choice_ids(listed) == [f"tj:{urgent.step_ids[0]}", f"tj:{calm.step_ids[0]}"]
     first, second = (_plain(label) for _, label in listed[0].choices)
-    urgent_plate, _ = await _plate_and_number(db, urgent_sid)
-    calm_plate, _ = await _plate_and_number(db, calm.session_id)
+    urgent_plate, _ = await plate_and_number(db, urgent_sid)
+    calm_plate, _ = await plate_and_number(db, calm.session_id)
     assert f"1. ⚠️ ★ {urgent_plate} · " in first
     assert await _local(db, org, soon) in first
     assert f"2. {calm_plate} · " in second
@@ -145,13 +142,13 @@ async def test_documents_and_voice_notes_attach_to_the_step_and_count_as_evidenc
     await tech.say(WORDS[locale]["jobs"])
     await tech.say(f"{WORDS[locale]['start']} 1")
 
-    doc = await send_file(tech, MediaKind.DOCUMENT, "application/pdf", "report", "scan.pdf")
+    doc = await tech.send_file(MediaKind.DOCUMENT, "application/pdf", "report", "scan.pdf")
     assert keys(doc)[0] == "staff.media_attached"
     refused = await tech.say(WORDS[locale]["done"])
     assert keys(refused)[0] == "error.step_attachments_missing"
-    voice = await send_file(tech, MediaKind.VOICE, "audio/ogg")
+    voice = await tech.send_file(MediaKind.VOICE, "audio/ogg")
     assert keys(voice)[0] == "staff.media_attached"
-    audio = await send_file(tech, MediaKind.AUDIO, "audio/mpeg")
+    audio = await tech.send_file(MediaKind.AUDIO, "audio/mpeg")
     assert keys(audio)[0] == "staff.media_attached"
 
     assert await step_media(db, step_id) == [
@@ -193,8 +190,8 @@ async def test_a_job_is_found_by_its_session_number_or_its_plate(
     tech = await staff_chat(db, org, Role.TECHNICIAN, locale)
     first = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, simple_steps(1))
     second = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, simple_steps(1))
-    _, number = await _plate_and_number(db, second.session_id)
-    plate, _ = await _plate_and_number(db, first.session_id)
+    _, number = await plate_and_number(db, second.session_id)
+    plate, _ = await plate_and_number(db, first.session_id)
     await tech.say(WORDS[locale]["jobs"])
 
     by_number = await tech.say(number.lower().replace("-", " "))

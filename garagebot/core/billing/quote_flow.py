@@ -30,8 +30,7 @@ from garagebot.core.inventory.states import PartRequestStatus
 from garagebot.core.models import PartRequest, Quote, QuoteDecision, QuoteLine, RepairSession
 from garagebot.core.normalize import clean_text
 from garagebot.core.permissions import Permission
-from garagebot.core.repair.machine import guards_for
-from garagebot.core.repair.transitions import transition
+from garagebot.core.repair.transitions import follow
 from garagebot.core.uow import UnitOfWork
 
 
@@ -43,23 +42,6 @@ async def _lines(uow: UnitOfWork, quote_id: int) -> list[QuoteLine]:
 
 
 EXPIRY_DUE_TOPIC = "billing.quote_expiry_due"
-
-
-async def _move_session(uow: UnitOfWork, rs: RepairSession, target: SessionStatus) -> None:
-    """Move the session if its state machine allows it from where it is now. A
-    car on hold stays on hold (staff lift the hold), but lifting it will land
-    where the quote's news leads (``held_from`` moves on, audited)."""
-    current = SessionStatus(rs.status)
-    if current is SessionStatus.ON_HOLD:
-        held = SessionStatus(rs.held_from) if rs.held_from else None
-        if held is not None and held is not target and guards_for(held, target) is not None:
-            before = {"held_from": rs.held_from}
-            rs.held_from = target.value
-            await uow.audit("repair_session", rs.id, "resume_target", before=before,
-                            after={"held_from": rs.held_from})
-        return
-    if current is not target and guards_for(current, target) is not None:
-        await transition(uow, rs, target, note=None)
 
 
 async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = Channel.WHATSAPP) -> str:
@@ -87,7 +69,7 @@ async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = C
     quote.status, quote.content_hash = QuoteStatus.SENT.value, digest
     quote.sent_at, quote.sent_channel = uow.now, channel.value
     quote.expires_at = uow.now + dt.timedelta(days=settings.quote_valid_days)
-    await _move_session(uow, rs, SessionStatus.AWAITING_CLIENT_APPROVAL)
+    await follow(uow, rs, SessionStatus.AWAITING_CLIENT_APPROVAL)
     # The client hears of it from the notification rules (core.notify), which
     # answer billing.quote_sent with the signed approval link.
     await uow.audit("quote", quote.id, "send", before={"status": QuoteStatus.DRAFT.value}, after={
@@ -170,13 +152,13 @@ async def _conclude(uow: UnitOfWork, quote: Quote, rs: RepairSession, final: Quo
     check(QUOTE_TRANSITIONS, "quote", quote.status, final)
     quote.status, quote.decided_at = final.value, uow.now
     if final is QuoteStatus.DECLINED:
-        await _move_session(uow, rs, SessionStatus.QA_CHECK)
+        await follow(uow, rs, SessionStatus.QA_CHECK)
     else:
         waiting = (await uow.session.execute(select(PartRequest.id).where(
             PartRequest.organization_id == uow.org_id, PartRequest.session_id == rs.id,
             PartRequest.status == PartRequestStatus.OPEN.value,
         ).limit(1))).first()
-        await _move_session(uow, rs, SessionStatus.AWAITING_PARTS if waiting else SessionStatus.IN_PROGRESS)
+        await follow(uow, rs, SessionStatus.AWAITING_PARTS if waiting else SessionStatus.IN_PROGRESS)
     await uow.audit("quote", quote.id, "decided", before={"status": QuoteStatus.SENT.value},
                     after={"status": final.value})
     uow.emit("billing.quote_decided", {

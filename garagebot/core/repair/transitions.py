@@ -57,6 +57,25 @@ async def transition(
     return True
 
 
+
+async def follow(uow: UnitOfWork, rs: RepairSession, target: SessionStatus) -> None:
+    """Move ``rs`` to ``target`` where the machine's table has that move from
+    the current status (another part of the garage, e.g. a quote's decision,
+    says where the work goes next; otherwise nothing changes). A car ON_HOLD
+    stays on hold: staff lift the hold, and lifting it will land on ``target``
+    (``held_from`` moves on, audited)."""
+    current = S(rs.status)
+    if current is S.ON_HOLD:
+        held = S(rs.held_from) if rs.held_from else None
+        if held is not None and held is not target and machine.guards_for(held, target) is not None:
+            before = {"held_from": rs.held_from}
+            rs.held_from = target.value
+            await uow.audit("repair_session", rs.id, "resume_target", before=before,
+                            after={"held_from": rs.held_from})
+        return
+    if current is not target and machine.guards_for(current, target) is not None:
+        await transition(uow, rs, target, note=None)
+
 async def _apply(
     uow: UnitOfWork, rs: RepairSession, current: SessionStatus, target: SessionStatus, note: str | None
 ) -> None:

@@ -126,3 +126,10 @@ def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT, ROUND_HALF_UP)
+
+
+def period_starts(now: dt.datetime, tz_name: str) -> tuple[dt.datetime, dt.datetime]:
+    """(start of the garage's day, start of its month), in UTC."""
+    local = now.astimezone(zoneinfo.ZoneInfo(tz_name))
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.astimezone(dt.UTC), day.replace(day=1).astimezone(dt.UTC)

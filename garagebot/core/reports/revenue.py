@@ -22,10 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.ids import OrgId
-from garagebot.core.kpi import period_starts
 from garagebot.core.models import CreditNote, Invoice
 from garagebot.core.money import Money
-from garagebot.core.reports.period import Garage, Period, load_garage
+from garagebot.core.reports.period import Garage, Period, load_garage, period_starts
 
 
 @dataclass(frozen=True, slots=True)

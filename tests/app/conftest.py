@@ -28,3 +28,16 @@ def app_settings(database_url: str, tmp_path: Path, **overrides: object) -> Sett
         "state_dir": tmp_path / "state", **overrides,
     }
     return Settings.model_validate(values)
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> str:
+    """The one-line SettingsError ``load_settings`` raises with ``env`` set."""
+    from garagebot.app.settings import SettingsError, load_settings
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "\n" not in message
+    return message

@@ -30,6 +30,7 @@ from garagebot.conversations.dialog import MENU_POSITION, Dialog, DialogConfig, 
 from garagebot.conversations.linking import handle_stranger, start_code
 from garagebot.conversations.router import MENU_FLOW, MENU_STATE, Registry, StaffMember
 from garagebot.conversations.types import Handled, Inbound, MediaSources, Outcome, Reply
+from garagebot.core import pgraw
 from garagebot.core.actor import Actor
 from garagebot.core.enums import Channel, Role
 from garagebot.core.errors import DomainError
@@ -55,12 +56,22 @@ def staff_member(user: User) -> StaffMember:
                        user.locale)
 
 
+_PG_STAFF = ("SELECT organization_id, id, name, role, locale FROM user_account "
+             "WHERE telegram_user_id = $1 AND active")
+_PG_LOCALE = "SELECT locale FROM user_account WHERE id = $1"
+
+
 class TelegramStaff:
     """Staff by linked Telegram account (``User.telegram_user_id``), active only."""
 
     async def resolve(self, session: AsyncSession, msg: Inbound) -> StaffMember | None:
         if not msg.sender.isdigit():
             return None
+        raw = await pgraw.driver(session)
+        if raw is not None:
+            row = await raw.fetchrow(_PG_STAFF, int(msg.sender))
+            return None if row is None else StaffMember(
+                OrgId(row[0]), UserId(row[1]), row[2], Role(row[3]), row[4])
         user = await session.scalar(
             select(User).where(User.telegram_user_id == int(msg.sender), User.active.is_(True))
         )
@@ -177,7 +188,11 @@ class Engine:
     async def queue(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
                     replies: tuple[Reply, ...]) -> str:
         """Write the replies to the outbox in the sender's current locale; returns it."""
-        locale = await uow.session.scalar(select(User.locale).where(User.id == me.user_id))
+        raw = await pgraw.driver(uow.session)
+        if raw is not None:
+            locale = await raw.fetchval(_PG_LOCALE, me.user_id)
+        else:
+            locale = await uow.session.scalar(select(User.locale).where(User.id == me.user_id))
         locale = locale or me.locale
         for reply in replies:
             recipient = msg.reply_to

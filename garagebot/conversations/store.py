@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.conversations.types import Inbound
+from garagebot.core import pgraw
 from garagebot.core.jsonable import JsonValue
 from garagebot.core.models import Conversation, InboundEvent
 
@@ -41,6 +42,11 @@ async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None
 
     On PostgreSQL a concurrent second delivery waits on the first one's unique
     key and then does nothing; on SQLite writers are serialised anyway."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        return cast(int | None, await raw.fetchval(
+            _PG_RECORD, msg.provider, msg.event_id, org_id, pgraw.jsonb(msg.payload),
+            msg.received_at, processed_at))
     stmt = (
         _insert(session)(InboundEvent)
         .values(provider=msg.provider, event_id=msg.event_id, organization_id=org_id,
@@ -51,7 +57,16 @@ async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None
     return cast(int | None, await session.scalar(stmt))
 
 
+_PG_RECORD = (
+    "INSERT INTO inbound_event (provider, event_id, organization_id, payload, received_at, processed_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id")
+
+
 async def mark_processed(session: AsyncSession, event_row_id: int, now: dt.datetime) -> None:
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        await raw.execute("UPDATE inbound_event SET processed_at = $2 WHERE id = $1", event_row_id, now)
+        return
     await session.execute(
         update(InboundEvent).where(InboundEvent.id == event_row_id).values(processed_at=now)
     )
@@ -69,6 +84,14 @@ class ConversationState:
     updated_at: dt.datetime
 
 
+_PG_LOAD = ("SELECT id, flow, state, data, version, updated_at FROM conversation "
+            "WHERE organization_id = $1 AND channel = $2 AND address = $3")
+_PG_CREATE = (
+    "INSERT INTO conversation (organization_id, channel, address, flow, state, data, version, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, '{}'::jsonb, 0, $6) "
+    "ON CONFLICT (organization_id, channel, address) DO NOTHING")
+_PG_SAVE = ("UPDATE conversation SET flow = $3, state = $4, data = $5, version = $2 + 1, updated_at = $6 "
+            "WHERE id = $1 AND version = $2")
 _COLUMNS = (Conversation.id, Conversation.flow, Conversation.state, Conversation.data,
             Conversation.version, Conversation.updated_at)
 
@@ -78,6 +101,14 @@ async def load_or_create(
     flow: str, state: str, now: dt.datetime,
 ) -> ConversationState:
     """The chat's conversation, created at (``flow``, ``state``) when new."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        row = await raw.fetchrow(_PG_LOAD, org_id, channel, address)
+        if row is None:
+            await raw.execute(_PG_CREATE, org_id, channel, address, flow, state, now)
+            row = await raw.fetchrow(_PG_LOAD, org_id, channel, address)
+        return ConversationState(int(row[0]), str(row[1]), str(row[2]),
+                                 cast(Mapping[str, JsonValue], row[3] or {}), int(row[4]), row[5])
     where = (Conversation.organization_id == org_id, Conversation.channel == channel,
              Conversation.address == address)
     row = (await session.execute(select(*_COLUMNS).where(*where))).first()
@@ -98,6 +129,11 @@ async def save(
     flow: str, state: str, data: Mapping[str, JsonValue], now: dt.datetime,
 ) -> bool:
     """Store the new state if nobody saved since ``loaded`` was read; False otherwise."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        status = await raw.execute(_PG_SAVE, loaded.id, loaded.version, flow, state,
+                                   pgraw.jsonb(dict(data)), now)
+        return cast(str, status) == "UPDATE 1"
     result = await session.execute(
         update(Conversation)
         .where(Conversation.id == loaded.id, Conversation.version == loaded.version)

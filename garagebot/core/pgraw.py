@@ -1,0 +1,42 @@
+"""Raw asyncpg statements inside a SQLAlchemy session's transaction, for the
+chat hot path on PostgreSQL.
+
+A statement through SQLAlchemy's async session costs about three times the
+CPU of the same statement sent with asyncpg directly (measured in
+``bench/README.md`` §3), and the chat engine runs a handful per message. The
+few statements it runs on every message therefore go to the asyncpg
+connection *under* the session: same connection, same transaction, so they
+commit or roll back with everything else the unit of work does. Other
+dialects get ``None`` and the caller uses its SQLAlchemy statement.
+
+Only plain columns go this way (text, integers, booleans, timestamps with a
+zone); JSONB values are passed as JSON text and come back decoded, through
+the codec SQLAlchemy registers on its connections.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def driver(session: AsyncSession) -> Any | None:
+    """The asyncpg connection of ``session``'s transaction (started if SQLAlchemy
+    has not sent its BEGIN yet), or None when the database is not PostgreSQL."""
+    if session.bind.dialect.name != "postgresql":
+        return None
+    conn = await session.connection()
+    fairy = await conn.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection
+    # SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement;
+    # ours may come first. (In AUTOCOMMIT sessions this does nothing.)
+    if not adapted._started:
+        await adapted._start_transaction()
+    return fairy.driver_connection
+
+
+def jsonb(value: object) -> str:
+    """A JSONB parameter as the connection's codec takes it (JSON text)."""
+    return json.dumps(value, default=str, ensure_ascii=False)

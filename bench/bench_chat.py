@@ -193,6 +193,17 @@ class Servers:
                 self.stop()
                 raise SystemExit(f"server did not start (exit {proc.poll()}): {line!r}")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server processes used so far (Linux /proc; NaN elsewhere)."""
+        total = 0.0
+        for proc in self.procs:
+            try:
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return float("nan")
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -309,7 +320,9 @@ def bench_channel(opts: Options, channel: str, tmp: Path) -> ChannelResult:
     servers = Servers(["app", "--port", str(opts.port)], server_env(channel, opts.url, tmp), opts.workers)
     try:
         servers.wait_ready()
+        cpu_start = servers.cpu_seconds()
         ours = load(opts)(base_url, opts.concurrency, warmup, measured, tmp)
+        ours["server_cpu_s"] = servers.cpu_seconds() - cpu_start
     finally:
         servers.stop()
     replies = asyncio.run(scalar(opts.url, OUTBOX_REPLIES, chan, seeded.org)) - before
@@ -321,7 +334,9 @@ def bench_channel(opts: Options, channel: str, tmp: Path) -> ChannelResult:
     bare_servers = Servers(bare_args, server_env(channel, opts.url, tmp), opts.workers)
     try:
         bare_servers.wait_ready()
+        cpu_start = bare_servers.cpu_seconds()
         bare = load(opts)(base_url, opts.concurrency, warmup, measured, tmp)
+        bare["server_cpu_s"] = bare_servers.cpu_seconds() - cpu_start
     finally:
         bare_servers.stop()
     bare_rows = asyncio.run(scalar(opts.url, f"SELECT count(*) FROM {BARE_TABLE}"))
@@ -347,10 +362,13 @@ def report(opts: Options, res: ChannelResult) -> str:
     ratio = res.ours["throughput"] / res.bare["throughput"]
     label = "telegram webhook → engine → outbox" if res.channel == "telegram" else \
         "twilio webhook → engine → outbox"
+    cpu_ours = 1000 * res.ours["server_cpu_s"] / max(1, res.events_processed)
+    cpu_bare = 1000 * res.bare["server_cpu_s"] / max(1, res.bare_rows)
     lines = [
         f"== {res.channel}: {what} ({opts.people} distinct chats)",
         head, "-" * len(head), _row(label, res.ours), _row("bare aiohttp + 1 asyncpg INSERT", res.bare),
-        f"ratio ours / bare: {ratio:.3f}",
+        f"ratio ours / bare: {ratio:.3f}; server CPU per request: ours {cpu_ours:.2f} ms, "
+        f"bare {cpu_bare:.2f} ms (all server processes, warm-up included)",
         f"load generator: {opts.load}; replies queued in the outbox: {res.replies_queued} for {answered} "
         f"requests answered 200 ({res.ours['warmup_ok']} warm-up + {res.ours['ok']} measured), "
         f"topics {res.reply_topics}; inbound events processed: {res.events_processed}; "

@@ -20,6 +20,7 @@ from typing import cast
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from garagebot.core import pgraw
 from garagebot.core.billing.enums import QuoteStatus
 from garagebot.core.enums import Role, SessionStatus
 from garagebot.core.ids import ClientId, OrgId, QuoteId, SessionId, UserId
@@ -33,7 +34,7 @@ from garagebot.core.models import (
     User,
     Vehicle,
 )
-from garagebot.core.models.repair import FINAL_SESSION_STATUSES
+from garagebot.core.models.repair import ACTIVE_SESSION_SQL, FINAL_SESSION_STATUSES
 from garagebot.core.permissions import Permission, allowed
 
 
@@ -57,7 +58,33 @@ class Garage:
         return self.name_ar if locale == "ar" else self.name_en
 
 
+# Every inbound client message runs the lookups below: on PostgreSQL they are
+# raw asyncpg statements (``core.pgraw``), the SQLAlchemy ones serve SQLite.
+_PG_GARAGE = {
+    f: f"SELECT id, name_en, name_ar, default_locale, timezone FROM organization WHERE {f.value} = $1"
+    for f in NumberField}
+_PG_CLIENT = ("SELECT id, name, phone, locale, messaging_consent FROM client "
+              "WHERE organization_id = $1 AND phone = $2")
+_PG_VISIT = (
+    "SELECT s.id, s.number, s.status, s.eta, s.opened_at, s.delivered_at, s.delivery_pin, v.plate, v.make, "
+    "v.model, s.advisor_id FROM repair_session s "
+    "JOIN vehicle v ON v.id = s.vehicle_id AND v.organization_id = $1 "
+    "WHERE s.organization_id = $1 AND s.client_id = $2 AND {} ORDER BY {} DESC, s.id DESC LIMIT 1")
+_PG_ACTIVE_VISIT = _PG_VISIT.format("s." + ACTIVE_SESSION_SQL, "s.opened_at")
+_PG_DELIVERED_VISIT = _PG_VISIT.format(f"s.status = '{SessionStatus.DELIVERED.value}'", "s.delivered_at")
+_PG_PENDING_QUOTE = ("SELECT id FROM quote WHERE organization_id = $1 AND session_id = $2 AND status = $3 "
+                     "ORDER BY version DESC LIMIT 1")
+
+
 async def garage_by_number(session: AsyncSession, number_field: NumberField, value: str) -> Garage | None:
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        rows = await raw.fetch(_PG_GARAGE[number_field], value)
+        if len(rows) != 1:  # as one_or_none, which refuses several
+            if rows:
+                raise LookupError(f"several garages have {number_field.value} {value!r}")
+            return None
+        return Garage(OrgId(rows[0][0]), *rows[0][1:])
     column = getattr(Organization, number_field.value)
     org = (await session.scalars(select(Organization).where(column == value))).one_or_none()
     if org is None:
@@ -83,6 +110,10 @@ class ClientContact:
 
 async def client_by_phone(session: AsyncSession, org_id: OrgId, phone: str) -> ClientContact | None:
     """The garage's client with this E.164 phone, or None."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        row = await raw.fetchrow(_PG_CLIENT, org_id, phone)
+        return None if row is None else ClientContact(ClientId(row[0]), row[1], row[2], row[3], row[4])
     c = (await session.scalars(
         select(Client).where(Client.organization_id == org_id, Client.phone == phone)
     )).one_or_none()
@@ -114,6 +145,15 @@ class ClientVisit:
 
 async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientId) -> ClientVisit | None:
     """The client's newest active session, else their newest delivered one, else None."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        found = (await raw.fetchrow(_PG_ACTIVE_VISIT, org_id, client_id)
+                 or await raw.fetchrow(_PG_DELIVERED_VISIT, org_id, client_id))
+        if found is None:
+            return None
+        return ClientVisit(SessionId(found[0]), found[1], SessionStatus(found[2]), found[3], found[4],
+                           found[5], found[6], found[7], found[8], found[9],
+                           UserId(found[10]) if found[10] else None)
     rs = RepairSession
     base = (
         select(rs, Vehicle.plate, Vehicle.make, Vehicle.model)
@@ -137,6 +177,10 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
 
 async def pending_quote(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> QuoteId | None:
     """The session's quote version waiting for the client's decision, if any."""
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        found = await raw.fetchval(_PG_PENDING_QUOTE, org_id, session_id, QuoteStatus.SENT.value)
+        return None if found is None else QuoteId(int(found))
     found = await session.scalar(
         select(Quote.id).where(Quote.organization_id == org_id, Quote.session_id == session_id,
                                Quote.status == QuoteStatus.SENT.value)

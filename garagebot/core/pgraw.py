@@ -27,6 +27,10 @@ async def driver(session: AsyncSession) -> Any | None:
     has not sent its BEGIN yet), or None when the database is not PostgreSQL."""
     if session.bind.dialect.name != "postgresql":
         return None
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_KEY)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # same transaction, so the same connection
     conn = await session.connection()
     fairy = await conn.get_raw_connection()
     adapted: Any = fairy.dbapi_connection
@@ -34,7 +38,12 @@ async def driver(session: AsyncSession) -> Any | None:
     # ours may come first. (In AUTOCOMMIT sessions this does nothing.)
     if not adapted._started:
         await adapted._start_transaction()
-    return fairy.driver_connection
+    raw = fairy.driver_connection
+    session.info[_KEY] = (session.sync_session.get_transaction(), raw)
+    return raw
+
+
+_KEY = "garagebot.pgraw"
 
 
 def jsonb(value: object) -> str:

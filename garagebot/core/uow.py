@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from garagebot.core import audit, numbering
+from garagebot.core import audit, numbering, pgraw
 from garagebot.core.actor import Actor
 from garagebot.core.db import Base, make_engine
 from garagebot.core.enums import ActorKind, Channel, OutboxKind, OutboxStatus, Role
@@ -90,6 +90,7 @@ class Database:
             async with session.begin():
                 uow = UnitOfWork(session, actor, self.clock.now())
                 yield uow
+                await write_outbox(session)
             wrote_outbox = uow.outbox_written
         if wrote_outbox and self.notifier is not None:
             await self.notifier.outbox_written()
@@ -206,5 +207,32 @@ class UnitOfWork:
             attempts=0, available_at=self.now, created_at=self.now,
         )
         self.session.add(row)
+        self.session.info.setdefault(_OUTBOX, []).append(row)
         self.outbox_written = True
         return row
+
+
+_OUTBOX = "garagebot.outbox"
+_PG_OUTBOX = (
+    "INSERT INTO outbox (organization_id, kind, topic, channel, recipient, locale, payload, status, "
+    "attempts, available_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+
+
+async def write_outbox(session: AsyncSession) -> None:
+    """Before the commit: on PostgreSQL, insert the outbox rows still pending in
+    the session in one raw round trip (``core.pgraw``) instead of the ORM's
+    flush, as every chat message writes its replies. Rows already flushed (a
+    caller that needed the row's id flushed) are in; elsewhere the commit's
+    flush writes them."""
+    queued: list[OutboxRow] = session.info.pop(_OUTBOX, [])
+    raw = await pgraw.driver(session) if queued else None
+    if raw is None:
+        return
+    rows = [r for r in queued if r in session.new]
+    if not rows:
+        return
+    for r in rows:
+        session.expunge(r)
+    await raw.executemany(_PG_OUTBOX, [
+        (r.organization_id, r.kind, r.topic, r.channel, r.recipient, r.locale, pgraw.jsonb(r.payload),
+         r.status, r.attempts, r.available_at, r.created_at) for r in rows])

@@ -42,6 +42,7 @@ from garagebot.conversations.client.types import (
 from garagebot.conversations.engine import ConversationBusy
 from garagebot.conversations.text import parse_int
 from garagebot.conversations.types import Handled, Inbound, Outcome, Reply
+from garagebot.core import pgraw
 from garagebot.core.actor import Actor
 from garagebot.core.client_threads import forward_to_staff
 from garagebot.core.clientlookup import (
@@ -256,6 +257,11 @@ class ClientEngine:
 
 async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:
     """Mark the event processed; False when another delivery got there first."""
+    raw = await pgraw.driver(session)
+    if raw is not None:  # every message: raw on PostgreSQL (core.pgraw)
+        status = await raw.execute("UPDATE inbound_event SET processed_at = $2 "
+                                   "WHERE id = $1 AND processed_at IS NULL", event_id, now)
+        return cast(str, status) == "UPDATE 1"
     result = await session.execute(
         update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.processed_at.is_(None))
         .values(processed_at=now)

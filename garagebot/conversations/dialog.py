@@ -77,6 +77,26 @@ def position_of(conv: ConversationState) -> Position:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """A step that raised a DomainError at (``flow``, ``state``): its writes must
+    be undone and ``step`` (the refusal as the reply) taken instead."""
+
+    flow: str
+    state: str
+    step: Step
+
+
+class StepRefused(Exception):
+    """Raised by a turn whose step refused. The caller rolls the whole attempt
+    back and runs the turn again with the refusal (``run_turn(refused=…)``),
+    which then stands in for the step: no savepoint per step is needed."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.flow, refusal.state)
+        self.refusal = refusal
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
     position: Position
     replies: tuple[Reply, ...]
@@ -92,7 +112,9 @@ class Dialog:
         self.media = media or MediaSources()
 
     async def run_turn(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
-                       conv: ConversationState) -> Turn:
+                       conv: ConversationState, *, refused: Refusal | None = None) -> Turn:
+        """The turn for ``msg``; raises ``StepRefused`` when the state's step
+        refuses, unless ``refused`` is that refusal, replayed after the rollback."""
         pos = position_of(conv)
         if pos.flow != MENU_FLOW and uow.now - conv.updated_at > self.config.idle_timeout:
             pos = MENU_POSITION  # idle: start afresh from the menu, then read the message there
@@ -100,7 +122,7 @@ class Dialog:
         command = detect(msg)
         if command is not None:
             return await self._command(uow, me, msg, pos, command)
-        step = await self._guarded_step(uow, me, msg, pos)
+        step = await self._step(uow, me, msg, pos, refused)
         return await self._apply(uow, me, msg, pos, step)
 
     async def prompt(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, pos: Position) -> Turn:
@@ -116,22 +138,19 @@ class Dialog:
     def _ctx(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, pos: Position) -> StepContext:
         return StepContext(uow, me, msg, pos.flow, pos.state, pos.data, self.registry, self.media)
 
-    async def _guarded_step(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
-                            pos: Position) -> Step:
-        """The state's step; a DomainError it raises rolls its writes back and
-        becomes the reply (the chat stays where it was)."""
+    async def _step(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, pos: Position,
+                    refused: Refusal | None) -> Step:
+        """The state's step. A DomainError it raises becomes ``StepRefused``:
+        its writes are rolled back with the attempt, and on the rerun the
+        refusal is the step's result (the chat stays where it was)."""
+        if refused is not None and (refused.flow, refused.state) == (pos.flow, pos.state):
+            return refused.step
         spec = self.registry.flow(pos.flow).spec(pos.state)
-        savepoint = await uow.session.begin_nested()
         try:
-            step = await spec.handle(self._ctx(uow, me, msg, pos))
+            return await spec.handle(self._ctx(uow, me, msg, pos))
         except DomainError as exc:
-            await savepoint.rollback()
-            return Step(replies=(Reply(exc.key, dict(exc.params)),))
-        except BaseException:
-            await savepoint.rollback()
-            raise
-        await savepoint.commit()
-        return step
+            step = Step(replies=(Reply(exc.key, dict(exc.params)),))
+            raise StepRefused(Refusal(pos.flow, pos.state, step)) from exc
 
     async def _apply(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, pos: Position,
                      step: Step) -> Turn:

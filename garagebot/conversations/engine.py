@@ -1,12 +1,20 @@
 """The conversation engine: one inbound message → one step → replies in the outbox.
 
-``Engine.handle`` runs, in one unit of work (one commit):
-record the delivery (a duplicate stops there) → resolve the sender → load the
+``Engine.handle`` resolves the sender, then runs, in one unit of work (one
+commit): record the delivery (a duplicate stops there) → load the
 conversation → run one turn → save it with a version check → queue the replies
 (``uow.send`` in the sender's locale, read after the step so a language change
-applies at once). A version conflict (another process saved this chat first)
-rolls the attempt back to a savepoint and runs the step again on the fresh
-state, a bounded number of times.
+applies at once). Nothing on that path takes a savepoint (each costs two round
+trips on every message): when the attempt cannot commit as it is, the whole
+unit of work is rolled back and run again, a bounded number of times:
+
+- a version conflict (another process saved this chat first): again on the
+  fresh state;
+- a step refused (DomainError): again, with the refusal standing in for the
+  step, so its writes are gone and the chat stays where it was;
+- the turn failed outright: again, answering with the menu and the reason.
+
+The last two apply only while the chat is still at the version that failed.
 
 Outbox contract for edits: on channels that can edit a sent message
 (``EngineConfig.editable_channels``), a reply with ``edit_message_id`` is
@@ -26,7 +34,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import instance_state
 
 from garagebot.conversations import store
-from garagebot.conversations.dialog import MENU_POSITION, Dialog, DialogConfig, Turn
+from garagebot.conversations.dialog import (
+    MENU_POSITION,
+    Dialog,
+    DialogConfig,
+    Refusal,
+    StepRefused,
+    Turn,
+)
 from garagebot.conversations.linking import handle_stranger, start_code
 from garagebot.conversations.router import MENU_FLOW, MENU_STATE, Registry, StaffMember
 from garagebot.conversations.types import Handled, Inbound, MediaSources, Outcome, Reply
@@ -41,6 +56,23 @@ from garagebot.core.uow import Database, UnitOfWork
 log = logging.getLogger(__name__)
 
 EDIT_PREFIX = "edit:"
+
+
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """What a rolled-back attempt learned, for the next attempt at the same version."""
+
+    version: int
+    refusal: Refusal | None = None  # a step refused: reply with it instead of running the step
+    failure: Reply | None = None  # the turn failed: the menu and this reason
+
+
+class _Redo(Exception):
+    """Roll the attempt back and run the message again (``replay``: None after a lost race)."""
+
+    def __init__(self, replay: _Replay | None) -> None:
+        super().__init__()
+        self.replay = replay
 
 
 class ConversationBusy(Exception):
@@ -111,6 +143,17 @@ class Engine:
         if me is None:
             return await handle_stranger(self, msg)
         relink = start_code(msg.text, bare=False) is not None
+        replay: _Replay | None = None
+        for _ in range(self.config.max_attempts):
+            try:
+                return await self._attempt(me, msg, relink, replay)
+            except _Redo as redo:  # rolled back: run again, with what the attempt learned
+                replay = redo.replay
+        raise ConversationBusy(f"{msg.channel}:{msg.reply_to}")
+
+    async def _attempt(self, me: StaffMember, msg: Inbound, relink: bool,
+                       replay: _Replay | None) -> Handled:
+        """One attempt in one unit of work; raises ``_Redo`` to be rolled back and run again."""
         async with self.db.unit_of_work(Actor.user(me.org_id, me.user_id, msg.channel)) as uow:
             # Recorded as processed at once: it commits with the processing or not at all.
             event = await store.record_inbound(uow.session, msg, me.org_id, processed_at=uow.now)
@@ -118,8 +161,15 @@ class Engine:
                 return Handled(Outcome.DUPLICATE)
             if msg.edited:
                 return Handled(Outcome.IGNORED)
+            conv = await store.load_or_create(uow.session, me.org_id, msg.channel.value, msg.reply_to,
+                                              flow=MENU_FLOW, state=MENU_STATE, now=uow.now)
+            turn = await self._turn(uow, me, msg, conv, relink, replay)
+            pos = turn.position
+            if not await store.save(uow.session, conv, flow=pos.flow, state=pos.state, data=pos.blob(),
+                                    now=uow.now):
+                raise _Redo(None)  # another message of the chat was saved first: rerun on its state
             prelude = (Reply("bot.already_linked"),) if relink else ()
-            replies = await self.run(uow, me, msg, prelude=prelude, reset=relink)
+            replies = (*prelude, *turn.replies)
             locale = await self.queue(uow, me, msg, replies)
         return Handled(Outcome.HANDLED, replies, locale)
 
@@ -132,8 +182,10 @@ class Engine:
 
     async def run(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, *,
                   prelude: tuple[Reply, ...] = (), reset: bool = False) -> tuple[Reply, ...]:
-        """Run one turn with the version check, retrying on conflicts. With
-        ``reset`` the chat is put at the menu instead (after linking)."""
+        """Run one turn inside the caller's unit of work (linking, which must
+        commit with it), each attempt in a savepoint, with the version check.
+        With ``reset`` the chat is put at the menu instead."""
+        replay: _Replay | None = None
         for _ in range(self.config.max_attempts):
             savepoint = await uow.session.begin_nested()
             try:
@@ -141,10 +193,15 @@ class Engine:
                     uow.session, me.org_id, msg.channel.value, msg.reply_to,
                     flow=MENU_FLOW, state=MENU_STATE, now=uow.now,
                 )
-                turn = await self._turn(uow, me, msg, conv, reset)
+                turn = await self._turn(uow, me, msg, conv, reset, replay)
                 pos = turn.position
                 saved = await store.save(uow.session, conv, flow=pos.flow, state=pos.state,
                                          data=pos.blob(), now=uow.now)
+            except _Redo as redo:
+                await savepoint.rollback()
+                await _refresh_expired(uow.session)
+                replay = redo.replay
+                continue
             except BaseException:
                 await savepoint.rollback()
                 raise
@@ -153,29 +210,34 @@ class Engine:
                 return (*prelude, *turn.replies)
             await savepoint.rollback()
             await _refresh_expired(uow.session)
+            replay = None
         raise ConversationBusy(f"{msg.channel}:{msg.reply_to}")
 
     async def _turn(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
-                    conv: store.ConversationState, reset: bool) -> Turn:
-        """The turn, or, when it fails outright, the menu and the reason."""
-        savepoint = await uow.session.begin_nested()
+                    conv: store.ConversationState, reset: bool, replay: _Replay | None) -> Turn:
+        """The turn. When it fails it raises ``_Redo``: the attempt is rolled
+        back, and the rerun (at the same version) answers with the refusal in
+        place of the step, or, when the turn failed outright, with the menu and
+        the reason."""
+        if replay is not None and replay.version != conv.version:
+            replay = None  # the chat moved on meanwhile: run it afresh
+        if replay is not None and replay.failure is not None:
+            return Turn(MENU_POSITION, (replay.failure,))
         try:
             if reset:
                 turn = await self.dialog.prompt(uow, me, msg, MENU_POSITION)
             else:
-                turn = await self.dialog.run_turn(uow, me, msg, conv)
+                refused = replay.refusal if replay is not None else None
+                turn = await self.dialog.run_turn(uow, me, msg, conv, refused=refused)
             self._check_choices(turn.replies)
+        except StepRefused as exc:
+            raise _Redo(_Replay(conv.version, refusal=exc.refusal)) from exc
         except DomainError as exc:
-            failure: Reply = Reply(exc.key, dict(exc.params))
-        except Exception:  # the one logged catch-all of the engine: the chat goes on from the menu
+            raise _Redo(_Replay(conv.version, failure=Reply(exc.key, dict(exc.params)))) from exc
+        except Exception as exc:  # the one logged catch-all of the engine: the chat goes on from the menu
             log.exception("conversation step failed (%s %s)", msg.provider, msg.event_id)
-            failure = Reply("bot.error_unexpected")
-        else:
-            await savepoint.commit()
-            return turn
-        await savepoint.rollback()
-        await _refresh_expired(uow.session)
-        return Turn(MENU_POSITION, (failure,))
+            raise _Redo(_Replay(conv.version, failure=Reply("bot.error_unexpected"))) from exc
+        return turn
 
     def _check_choices(self, replies: tuple[Reply, ...]) -> None:
         """Refuse choice ids no channel could carry, where the flow made them."""

@@ -9,10 +9,16 @@
    number the garage does not know) claims the event (``processed_at`` set
    by a conditional UPDATE, so two deliveries racing cannot both run it),
    records the contact time (the WhatsApp 24-hour window), applies STOP /
-   START, runs one turn of the conversation with the version check (a
-   conflict reruns the turn on the fresh state), and queues the replies in
-   the client's language. If processing fails nothing of it is committed
-   and the event stays unprocessed, so the provider's redelivery runs it.
+   START, runs one turn of the conversation with the version check, and
+   queues the replies in the client's language. If processing fails nothing
+   of it is committed and the event stays unprocessed, so the provider's
+   redelivery runs it.
+
+No savepoints on that path (two round trips each, on every message): when an
+attempt cannot commit as it is, the unit of work is rolled back and run again
+(a bounded number of times): after a version conflict on the fresh state;
+after a refusal (DomainError) with the refusal as the answer, its writes gone;
+after a failure with an apology, the message forwarded to staff.
 
 An opted-out client gets nothing but the confirmation of STOP or START;
 what they write is still forwarded to staff (never dropped).
@@ -92,6 +98,23 @@ class _Turn:
     locale: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """What a rolled-back attempt learned, for the rerun at the same version:
+    the refusal to answer with, or (None) that the turn failed."""
+
+    version: int
+    step: ClientStep | None
+
+
+class _Redo(Exception):
+    """Roll the attempt back and run the message again (``replay``: None after a lost race)."""
+
+    def __init__(self, replay: _Replay | None) -> None:
+        super().__init__()
+        self.replay = replay
+
+
 @dataclass
 class ClientEngine:
     db: Database
@@ -107,11 +130,27 @@ class ClientEngine:
             client = await client_by_phone(session, garage.id, msg.sender)
         actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
                  else Actor.system(garage.id, msg.channel))
+        replay: _Replay | None = None
+        for _ in range(self.config.max_attempts):
+            try:
+                return await self._attempt(actor, garage, client, msg, event_id, replay)
+            except _Redo as redo:  # rolled back: run again, with what the attempt learned
+                replay = redo.replay
+        raise ConversationBusy(f"{msg.channel}:{msg.sender}")
+
+    async def _attempt(self, actor: Actor, garage: Garage, client: ClientContact | None, msg: Inbound,
+                       event_id: int, replay: _Replay | None) -> Handled:
         async with self.db.unit_of_work(actor) as uow:
             if not await _claim(uow.session, event_id, uow.now):
                 return Handled(Outcome.DUPLICATE)
             await touch_contact(uow.session, garage.id, msg.channel.value, msg.sender, msg.received_at)
-            turn = await self._run(uow, garage, client, msg)
+            conv = await store.load_or_create(
+                uow.session, garage.id, msg.channel.value, msg.sender,
+                flow=CLIENT_FLOW, state=ClientState.MAIN.value, now=uow.now)
+            turn = await self._turn(uow, garage, client, msg, conv, replay)
+            if not await store.save(uow.session, conv, flow=CLIENT_FLOW, state=turn.state.value,
+                                    data=turn.data, now=uow.now):
+                raise _Redo(None)  # another message of the chat was saved first: rerun on its state
             for r in turn.replies:
                 uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
         return Handled(Outcome.HANDLED, turn.replies, turn.locale)
@@ -128,28 +167,8 @@ class ClientEngine:
             )).one()
         return None if row.processed_at is not None else int(row.id)
 
-    async def _run(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
-                   msg: Inbound) -> _Turn:
-        for _ in range(self.config.max_attempts):
-            savepoint = await uow.session.begin_nested()
-            try:
-                conv = await store.load_or_create(
-                    uow.session, garage.id, msg.channel.value, msg.sender,
-                    flow=CLIENT_FLOW, state=ClientState.MAIN.value, now=uow.now)
-                turn = await self._turn(uow, garage, client, msg, conv)
-                saved = await store.save(uow.session, conv, flow=CLIENT_FLOW, state=turn.state.value,
-                                         data=turn.data, now=uow.now)
-            except BaseException:
-                await savepoint.rollback()
-                raise
-            if saved:
-                await savepoint.commit()
-                return turn
-            await savepoint.rollback()
-        raise ConversationBusy(f"{msg.channel}:{msg.sender}")
-
     async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,
-                    conv: store.ConversationState) -> _Turn:
+                    conv: store.ConversationState, replay: _Replay | None) -> _Turn:
         state, data = self._position(conv, uow.now)
         locale = await self._locale(uow, garage, client, msg, data, fresh=conv.version == 0)
         data["lang"] = locale
@@ -164,7 +183,7 @@ class ClientEngine:
             return _Turn((), ClientState.MAIN, data, locale)
         msg = self._numbered(msg, data, uow.now)
         ctx = self._ctx(uow, garage, client, msg, state, data, locale, visit)
-        step = await self._guarded(ctx)
+        step = await self._guarded(ctx, conv.version, replay)
         new_data = dict(step.data) if step.data is not None else data
         new_locale = step.locale or locale
         new_data["lang"] = new_locale
@@ -238,21 +257,23 @@ class ClientEngine:
         return ClientCtx(uow, msg, garage, client, locale, state, data, visit, self.services,
                          buttons=msg.provider in self.config.button_providers)
 
-    async def _guarded(self, ctx: ClientCtx) -> ClientStep:
-        """The turn; a refusal becomes the reply and its writes are rolled back."""
-        savepoint = await ctx.uow.session.begin_nested()
-        try:
-            step = await run_turn(ctx)
-        except DomainError as exc:
-            await savepoint.rollback()
-            return ClientStep((Reply(exc.key, dict(exc.params)),))
-        except Exception:  # the engine's one logged catch-all: the message still reaches staff
-            log.exception("client turn failed (%s %s)", ctx.msg.provider, ctx.msg.event_id)
-            await savepoint.rollback()
+    async def _guarded(self, ctx: ClientCtx, version: int, replay: _Replay | None) -> ClientStep:
+        """The turn. A refusal (DomainError) or a failure raises ``_Redo``: the
+        attempt is rolled back, and its rerun at the same version answers with
+        the refusal, or with an apology after forwarding the message to staff."""
+        if replay is not None and replay.version == version:
+            if replay.step is not None:
+                return replay.step
             await forward_to_staff(ctx.uow, threads.message_for_staff(ctx, ctx.msg.text, len(ctx.msg.media)))
             return ClientStep((Reply("client.error_unexpected"),), ClientState.MAIN)
-        await savepoint.commit()
-        return step
+        try:
+            return await run_turn(ctx)
+        except DomainError as exc:
+            refusal = ClientStep((Reply(exc.key, dict(exc.params)),))
+            raise _Redo(_Replay(version, refusal)) from exc
+        except Exception as exc:  # the engine's one logged catch-all: the message still reaches staff
+            log.exception("client turn failed (%s %s)", ctx.msg.provider, ctx.msg.event_id)
+            raise _Redo(_Replay(version, None)) from exc
 
 
 async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:

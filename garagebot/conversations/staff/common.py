@@ -3,7 +3,7 @@ in the reader's language, times in the garage's zone, the flow data, media.
 
 Domain errors need no handling here: a step that raises one is rolled back
 and the error's key becomes the reply, in the reader's language (one place:
-``Dialog._guarded_step``). Every key used by the staff flows lives in
+``Dialog._step`` and the engine's rerun). Every key used by the staff flows lives in
 ``locales/*/LC_MESSAGES/staff.po``.
 """
 

@@ -9,7 +9,8 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from garagebot.conversations.client.engine import ClientEngine, _Turn
+from garagebot.conversations.client.engine import ClientEngine, _Replay, _Turn
+from garagebot.conversations.store import ConversationState
 from garagebot.conversations.types import Inbound, Outcome
 from garagebot.core.clientlookup import ClientContact, Garage
 from garagebot.core.enums import Channel, SessionStatus
@@ -39,12 +40,12 @@ class FailingOnce(ClientEngine):
 
     failed = False
 
-    async def _run(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
-                   msg: Inbound) -> _Turn:
+    async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
+                    msg: Inbound, conv: ConversationState, replay: _Replay | None) -> _Turn:
         if not self.failed:
             self.failed = True
             raise RuntimeError("connection lost")
-        return await super()._run(uow, garage, client, msg)
+        return await super()._turn(uow, garage, client, msg, conv, replay)
 
 
 async def test_a_failed_attempt_is_kept_unprocessed_and_the_redelivery_runs_it(

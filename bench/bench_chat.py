@@ -78,8 +78,8 @@ class Options:
     port: int
     bare_pool: int
     load: str = "python"
-    seconds: float = 10.0
-    warmup_seconds: float = 2.0
+    seconds: int = 10
+    warmup_seconds: int = 2
     rate_cap: int = 8000
 
 
@@ -97,8 +97,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                    help="asyncpg pool of the bare server (the app's engine: 10 + 20 overflow)")
     p.add_argument("--load", choices=["auto", "wrk", "python"], default="auto",
                    help="load generator: wrk (C, Debian's package) or the Python one; auto: wrk if installed")
-    p.add_argument("--seconds", type=float, default=10.0, help="wrk: measured seconds")
-    p.add_argument("--warmup-seconds", type=float, default=2.0, help="wrk: warm-up seconds")
+    p.add_argument("--seconds", type=int, default=10, help="wrk: measured seconds")
+    p.add_argument("--warmup-seconds", type=int, default=2, help="wrk: warm-up seconds")
     p.add_argument("--rate-cap", type=int, default=8000,
                    help="wrk: requests prepared per second of run (each is sent at most once)")
     a = p.parse_args(argv)

@@ -45,7 +45,7 @@ def _write(path: Path, host: str, reqs: Sequence[dict[str, Any]]) -> None:
             fh.write(data + b"\0")
 
 
-def _run(base_url: str, concurrency: int, reqs: Sequence[dict[str, Any]], seconds: float,
+def _run(base_url: str, concurrency: int, reqs: Sequence[dict[str, Any]], seconds: int,
          tmp: Path, name: str) -> dict[str, Any]:
     host = urlsplit(base_url).netloc
     data = tmp / f"{name}.reqs"
@@ -54,7 +54,7 @@ def _run(base_url: str, concurrency: int, reqs: Sequence[dict[str, Any]], second
     if wrk is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     out = subprocess.run(  # noqa: S603 (arguments ours)
-        [wrk, "-t1", f"-c{concurrency}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(LUA), base_url,
+        [wrk, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s", "-s", str(LUA), base_url,
          "--", str(data)],
         capture_output=True, text=True, check=True)
     last = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -68,8 +68,8 @@ def _run(base_url: str, concurrency: int, reqs: Sequence[dict[str, Any]], second
 
 
 def run_load(base_url: str, concurrency: int, warmup: Sequence[dict[str, Any]],
-             measured: Sequence[dict[str, Any]], tmp: Path, *, warmup_seconds: float,
-             seconds: float) -> dict[str, Any]:
+             measured: Sequence[dict[str, Any]], tmp: Path, *, warmup_seconds: int,
+             seconds: int) -> dict[str, Any]:
     """Like ``chat_load.run``: one dict of counts, throughput and percentiles
     (ms), for a timed run; each request of ``warmup`` / ``measured`` is sent at
     most once (there must be more than the run can send)."""

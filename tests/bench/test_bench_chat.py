@@ -5,6 +5,7 @@ bare server inserts its row). Nothing here looks at how fast it was."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +39,7 @@ def bench_url() -> Iterator[str]:
 def test_every_request_is_answered_and_queues_its_reply(bench_url: str, channel: str, tmp_path: Path) -> None:
     opts = parse_args(["--channel", channel, "--url", bench_url, "--requests", str(REQUESTS),
                        "--warmup", str(WARMUP), "--concurrency", "10", "--people", "10",
-                       "--port", str(free_port())])
+                       "--port", str(free_port()), "--load", "python"])
 
     res = bench_channel(opts, channel, tmp_path)
 
@@ -49,3 +50,26 @@ def test_every_request_is_answered_and_queues_its_reply(bench_url: str, channel:
     assert res.events_processed == sent
     assert res.reply_topics == {REPLY_KEY[channel]: sent}
     assert (res.bare["ok"], res.bare_rows) == (REQUESTS, sent)
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None and not os.environ.get("CI"),
+                    reason="wrk is not installed: apt-get install wrk (.ci/run installs it)")
+@pytest.mark.parametrize("channel", ["telegram", "twilio"])
+def test_under_wrk_every_answered_request_queued_its_reply(bench_url: str, channel: str,
+                                                           tmp_path: Path) -> None:
+    opts = parse_args(["--channel", channel, "--url", bench_url, "--concurrency", "10", "--people", "10",
+                       "--port", str(free_port()), "--load", "wrk", "--seconds", "1",
+                       "--warmup-seconds", "1"])  # the default --rate-cap outruns the bare server
+
+    res = bench_channel(opts, channel, tmp_path)
+
+    answered = res.ours["warmup_ok"] + res.ours["ok"]
+    assert res.ours["n"] > 0
+    assert res.ours["errors"] == 0
+    assert res.ours["warmup_ok"] > 0
+    # wrk's last requests may still be in flight when it stops: sent and processed, not counted
+    assert answered <= res.replies_queued <= answered + 2 * opts.concurrency
+    assert res.events_processed == res.replies_queued
+    assert res.reply_topics == {REPLY_KEY[channel]: res.replies_queued}
+    assert res.bare["n"] > 0
+    assert res.bare["warmup_ok"] + res.bare["ok"] <= res.bare_rows

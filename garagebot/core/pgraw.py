@@ -17,9 +17,13 @@ the codec SQLAlchemy registers on its connections.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import Select
 
 
 async def driver(session: AsyncSession) -> Any | None:
@@ -49,3 +53,38 @@ _KEY = "garagebot.pgraw"
 def jsonb(value: object) -> str:
     """A JSONB parameter as the connection's codec takes it (JSON text)."""
     return json.dumps(value, default=str, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A SQLAlchemy statement compiled once for asyncpg: its SQL with ``$n``
+    placeholders, the bind names in placeholder order and the values of the
+    binds the statement carries itself (literals such as an IN list)."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: Mapping[str, Any]
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        return [params[n] if n in params else self.fixed[n] for n in self.names]
+
+
+def prepare(stmt: Select[Any], **examples: Any) -> Prepared:
+    """Compile ``stmt`` for raw execution. ``examples``: a value for each bind
+    given at execution time (needed to render IN lists as plain placeholders;
+    the values themselves are not kept)."""
+    bound = stmt.params(**examples) if examples else stmt
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+    compiled = bound.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    fixed = {k: v for k, v in compiled.params.items() if k not in examples}
+    return Prepared(compiled.string, tuple(compiled.positiontup or ()), fixed)
+
+
+async def fetch(session: AsyncSession, prepared: Prepared, params: Mapping[str, Any]) -> Sequence[Any] | None:
+    """The rows (asyncpg records: ``row["column"]``), or None when not on
+    PostgreSQL (run the SQLAlchemy statement instead)."""
+    raw = await driver(session)
+    if raw is None:
+        return None
+    rows: Sequence[Any] = await raw.fetch(prepared.sql, *prepared.args(params))
+    return rows

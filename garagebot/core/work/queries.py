@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Select, Subquery, and_, bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from garagebot.core import pgraw
 from garagebot.core.enums import ExceptionStatus, StepStatus
 from garagebot.core.errors import NotFound
 from garagebot.core.ids import ExceptionId, JobCardId, MediaId, OrgId, SessionId, StepId, UserId
@@ -103,6 +104,11 @@ def _my_jobs_statement() -> Select[Any]:
     )
 
 
+@functools.cache
+def _my_jobs_pg() -> pgraw.Prepared:
+    return pgraw.prepare(_my_jobs_statement(), org_id=0, user_id=0, soon=dt.datetime.now(dt.UTC), limit=1)
+
+
 async def my_jobs(
     session: AsyncSession, org_id: OrgId, user_id: UserId, now: dt.datetime, *, limit: int = 50
 ) -> list[MyJobRow]:
@@ -118,22 +124,25 @@ async def my_jobs(
     open: rejecting a card skips them, approving needs them finished.)"""
     params = {"org_id": int(org_id), "user_id": int(user_id), "soon": now + dt.timedelta(days=1),
               "limit": limit}
-    found = (await session.execute(_my_jobs_statement(), params)).all()
-    end_of_day = _end_of_day(now, found[0].timezone) if found else now
+    # Every "my jobs" in the chat runs this: raw asyncpg on PostgreSQL (core.pgraw).
+    rows = await pgraw.fetch(session, _my_jobs_pg(), params)
+    if rows is None:
+        rows = [r._mapping for r in (await session.execute(_my_jobs_statement(), params)).all()]
+    end_of_day = _end_of_day(now, rows[0]["timezone"]) if rows else now
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     found = sorted(
-        (r for r in found if r.delayed_until is None or r.delayed_until < end_of_day),
-        key=lambda r: (r.timer is None, -r.priority, r.eta or far, r.session_id,
-                       r.card_position, r.position),
+        (r for r in rows if r["delayed_until"] is None or r["delayed_until"] < end_of_day),
+        key=lambda r: (r["timer"] is None, -r["priority"], r["eta"] or far, r["session_id"],
+                       r["card_position"], r["position"]),
     )
     return [
         MyJobRow(
-            step_id=StepId(r.id), session_id=SessionId(r.session_id), session_number=r.number,
-            plate=r.plate, job_card_id=JobCardId(r.job_card_id), job_title_en=r.title_en,
-            job_title_ar=r.title_ar, step_name_en=r.name_en, step_name_ar=r.name_ar,
-            status=StepStatus(r.status), priority=r.priority, eta=r.eta,
-            overdue=r.eta is not None and r.eta < now, timer_started_at=r.timer,
-            delayed_until=r.delayed_until, rework_count=r.rework_count,
+            step_id=StepId(r["id"]), session_id=SessionId(r["session_id"]), session_number=r["number"],
+            plate=r["plate"], job_card_id=JobCardId(r["job_card_id"]), job_title_en=r["title_en"],
+            job_title_ar=r["title_ar"], step_name_en=r["name_en"], step_name_ar=r["name_ar"],
+            status=StepStatus(r["status"]), priority=r["priority"], eta=r["eta"],
+            overdue=r["eta"] is not None and r["eta"] < now, timer_started_at=r["timer"],
+            delayed_until=r["delayed_until"], rework_count=r["rework_count"],
         )
         for r in found
     ]

@@ -78,6 +78,19 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session whose every statement commits by itself, for a hot-path
+        write that is a single statement (recording a delivery before it is
+        processed): on PostgreSQL no BEGIN / COMMIT round trips; on SQLite a
+        write transaction (``raw_transaction``)."""
+        if self.dialect == "sqlite":
+            async with self.raw_transaction() as session:
+                yield session
+        else:
+            async with self._lookup() as session:
+                yield session
+
+    @asynccontextmanager
     async def raw_transaction(self) -> AsyncIterator[AsyncSession]:
         """A bare write transaction (no actor): migrations of data, the
         dispatcher's bookkeeping, inbound-event recording."""

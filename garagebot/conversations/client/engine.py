@@ -123,10 +123,10 @@ class ClientEngine:
 
     async def handle(self, garage: Garage, msg: Inbound) -> Handled:
         """Process one delivery exactly once (see the module docstring)."""
-        event_id = await self.record(garage, msg)
-        if event_id is None:
-            return Handled(Outcome.DUPLICATE)
-        async with self.db.lookup() as session:  # one statement: no transaction needed
+        async with self.db.autocommit() as session:  # each statement commits by itself
+            event_id = await self._record(session, garage, msg)
+            if event_id is None:
+                return Handled(Outcome.DUPLICATE)
             client = await client_by_phone(session, garage.id, msg.sender)
         actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
                  else Actor.system(garage.id, msg.channel))
@@ -156,15 +156,20 @@ class ClientEngine:
         return Handled(Outcome.HANDLED, turn.replies, turn.locale)
 
     async def record(self, garage: Garage, msg: Inbound) -> int | None:
-        """Commit the delivery; its row id, or None when it was processed before."""
-        async with self.db.raw_transaction() as session:
-            new = await store.record_inbound(session, msg, garage.id)
-            if new is not None:
-                return new
-            row = (await session.execute(
-                select(InboundEvent.id, InboundEvent.processed_at)
-                .where(InboundEvent.provider == msg.provider, InboundEvent.event_id == msg.event_id)
-            )).one()
+        """Commit the delivery (one statement, committed by itself); its row id,
+        or None when it was processed before."""
+        async with self.db.autocommit() as session:
+            return await self._record(session, garage, msg)
+
+    @staticmethod
+    async def _record(session: AsyncSession, garage: Garage, msg: Inbound) -> int | None:
+        new = await store.record_inbound(session, msg, garage.id)
+        if new is not None:
+            return new
+        row = (await session.execute(
+            select(InboundEvent.id, InboundEvent.processed_at)
+            .where(InboundEvent.provider == msg.provider, InboundEvent.event_id == msg.event_id)
+        )).one()
         return None if row.processed_at is not None else int(row.id)
 
     async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,

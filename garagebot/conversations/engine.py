@@ -25,9 +25,9 @@ transport edits that message instead of sending a new one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,16 +67,32 @@ class _Replay:
     failure: Reply | None = None  # the turn failed: the menu and this reason
 
 
-class _Redo(Exception):
-    """Roll the attempt back and run the message again (``replay``: None after a lost race)."""
+class Rerun(Exception):
+    """Raised inside an attempt: roll it back and run the message again.
+    ``replay`` is what the rolled-back attempt learned, handed to the next one
+    (None after a lost race: just run again on the fresh state)."""
 
-    def __init__(self, replay: _Replay | None) -> None:
+    def __init__(self, replay: object = None) -> None:
         super().__init__()
         self.replay = replay
 
 
 class ConversationBusy(Exception):
     """The chat's state kept changing under the step; the delivery should be retried."""
+
+
+async def until_committed(attempt: Callable[[Any], Awaitable[Handled]], max_attempts: int,
+                          chat: str) -> Handled:
+    """Run ``attempt(replay)`` (each one unit of work) until one finishes
+    without ``Rerun``; the first gets None, each next one the last ``replay``.
+    Both conversation engines process a message this way."""
+    replay: Any = None
+    for _ in range(max_attempts):
+        try:
+            return await attempt(replay)
+        except Rerun as rerun:  # rolled back: run again, with what the attempt learned
+            replay = rerun.replay
+    raise ConversationBusy(chat)
 
 
 class SenderResolver(Protocol):
@@ -143,17 +159,12 @@ class Engine:
         if me is None:
             return await handle_stranger(self, msg)
         relink = start_code(msg.text, bare=False) is not None
-        replay: _Replay | None = None
-        for _ in range(self.config.max_attempts):
-            try:
-                return await self._attempt(me, msg, relink, replay)
-            except _Redo as redo:  # rolled back: run again, with what the attempt learned
-                replay = redo.replay
-        raise ConversationBusy(f"{msg.channel}:{msg.reply_to}")
+        return await until_committed(lambda replay: self._attempt(me, msg, relink, replay),
+                                     self.config.max_attempts, f"{msg.channel}:{msg.reply_to}")
 
     async def _attempt(self, me: StaffMember, msg: Inbound, relink: bool,
                        replay: _Replay | None) -> Handled:
-        """One attempt in one unit of work; raises ``_Redo`` to be rolled back and run again."""
+        """One attempt in one unit of work; raises ``Rerun`` to be rolled back and run again."""
         async with self.db.unit_of_work(Actor.user(me.org_id, me.user_id, msg.channel)) as uow:
             # Recorded as processed at once: it commits with the processing or not at all.
             event = await store.record_inbound(uow.session, msg, me.org_id, processed_at=uow.now)
@@ -167,7 +178,7 @@ class Engine:
             pos = turn.position
             if not await store.save(uow.session, conv, flow=pos.flow, state=pos.state, data=pos.blob(),
                                     now=uow.now):
-                raise _Redo(None)  # another message of the chat was saved first: rerun on its state
+                raise Rerun(None)  # another message of the chat was saved first: rerun on its state
             prelude = (Reply("bot.already_linked"),) if relink else ()
             replies = (*prelude, *turn.replies)
             locale = await self.queue(uow, me, msg, replies)
@@ -197,10 +208,10 @@ class Engine:
                 pos = turn.position
                 saved = await store.save(uow.session, conv, flow=pos.flow, state=pos.state,
                                          data=pos.blob(), now=uow.now)
-            except _Redo as redo:
+            except Rerun as rerun:
                 await savepoint.rollback()
                 await _refresh_expired(uow.session)
-                replay = redo.replay
+                replay = cast(_Replay | None, rerun.replay)
                 continue
             except BaseException:
                 await savepoint.rollback()
@@ -215,7 +226,7 @@ class Engine:
 
     async def _turn(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
                     conv: store.ConversationState, reset: bool, replay: _Replay | None) -> Turn:
-        """The turn. When it fails it raises ``_Redo``: the attempt is rolled
+        """The turn. When it fails it raises ``Rerun``: the attempt is rolled
         back, and the rerun (at the same version) answers with the refusal in
         place of the step, or, when the turn failed outright, with the menu and
         the reason."""
@@ -231,12 +242,12 @@ class Engine:
                 turn = await self.dialog.run_turn(uow, me, msg, conv, refused=refused)
             self._check_choices(turn.replies)
         except StepRefused as exc:
-            raise _Redo(_Replay(conv.version, refusal=exc.refusal)) from exc
+            raise Rerun(_Replay(conv.version, refusal=exc.refusal)) from exc
         except DomainError as exc:
-            raise _Redo(_Replay(conv.version, failure=Reply(exc.key, dict(exc.params)))) from exc
+            raise Rerun(_Replay(conv.version, failure=Reply(exc.key, dict(exc.params)))) from exc
         except Exception as exc:  # the one logged catch-all of the engine: the chat goes on from the menu
             log.exception("conversation step failed (%s %s)", msg.provider, msg.event_id)
-            raise _Redo(_Replay(conv.version, failure=Reply("bot.error_unexpected"))) from exc
+            raise Rerun(_Replay(conv.version, failure=Reply("bot.error_unexpected"))) from exc
         return turn
 
     def _check_choices(self, replies: tuple[Reply, ...]) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytest_aiohttp import AiohttpServer
 
 from garagebot.app.settings import PREFIX, Settings
+from tests.webhooks.twilio.fake_api import FakeTwilioApi
 
 SECRET = "s" * 40
 
@@ -28,6 +30,22 @@ def app_settings(database_url: str, tmp_path: Path, **overrides: object) -> Sett
         "state_dir": tmp_path / "state", **overrides,
     }
     return Settings.model_validate(values)
+
+
+async def fake_twilio_settings(aiohttp_server: AiohttpServer, database_url: str,
+                               tmp_path: Path) -> tuple[FakeTwilioApi, Settings]:
+    """A local fake Twilio API, and app settings pointing the Twilio adapter at it."""
+    from tests.conversations.client.harness import PUBLIC_URL
+    from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN
+
+    fake = FakeTwilioApi()
+    fake_server = await aiohttp_server(fake.app())
+    settings = app_settings(
+        database_url, tmp_path, public_url=PUBLIC_URL, twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN, twilio_api_url=str(fake_server.make_url("")).rstrip("/"),
+        outbox_poll_seconds=0.2,
+    )
+    return fake, settings
 
 
 def refusal(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> str:

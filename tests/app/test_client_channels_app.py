@@ -21,13 +21,13 @@ from garagebot.core.ids import OrgId
 from garagebot.core.uow import Database
 from garagebot.core.work.subscribers import on_session_status_changed
 from garagebot.webhooks.common import ClientTransport
-from tests.app.conftest import app_settings, refusal
+from tests.app.conftest import app_settings, fake_twilio_settings, refusal
 from tests.conftest import Staff
 from tests.conversations.client.harness import PUBLIC_URL, outbox_to, scene, visit
 from tests.webhooks.meta.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.webhooks.meta.fake_api import ACCESS_TOKEN
 from tests.webhooks.twilio.conftest import form, twilio_signature
-from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
+from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN
 
 
 async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
@@ -36,13 +36,7 @@ async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
 ) -> None:
     sc = await scene(db, org)
     v = await visit(db, staff, path=(SessionStatus.DIAGNOSING,))
-    fake = FakeTwilioApi()
-    fake_server = await aiohttp_server(fake.app())
-    settings = app_settings(
-        db_url, tmp_path, public_url=PUBLIC_URL, twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN, twilio_api_url=str(fake_server.make_url("")).rstrip("/"),
-        outbox_poll_seconds=0.2,
-    )
+    fake, settings = await fake_twilio_settings(aiohttp_server, db_url, tmp_path)
     client = await aiohttp_client(create_app(settings))
     params = form("sms_text", From=v.phone, To=sc.sms, Body="Where is my car?")
     path = "/webhooks/twilio/sms"

@@ -35,7 +35,7 @@ from garagebot.core.messaging import set_whatsapp_template
 from garagebot.core.models import ClientRating, OutboxRow, QuoteDecision, QuoteLine
 from garagebot.core.repair.delivery import confirm_delivery
 from garagebot.core.uow import Database
-from tests.app.conftest import app_settings
+from tests.app.conftest import fake_twilio_settings
 from tests.conftest import Staff
 from tests.conversations.client.harness import LINES, PUBLIC_URL, Scene, Visit, plain, scene, visit
 from tests.core.repair.helpers import move, session_row, tick_all
@@ -43,7 +43,7 @@ from tests.fakes import FakeClock
 from tests.webhooks.pages.conftest import form_of
 from tests.webhooks.pages.scene import png_data_url
 from tests.webhooks.twilio.conftest import form, twilio_signature
-from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
+from tests.webhooks.twilio.fake_api import AUTH_TOKEN, FakeTwilioApi
 
 S = SessionStatus
 App = TestClient[web.Request, web.Application]
@@ -231,13 +231,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
         async with db.unit_of_work(staff.owner) as uow:
             await set_whatsapp_template(uow, "notify.session_opened", journey.locale, name="HX" + "a" * 32,
                                         language=journey.locale, params=("name", "number", "car", "link"))
-    fake = FakeTwilioApi()
-    fake_server = await aiohttp_server(fake.app())
-    settings = app_settings(
-        db_url, tmp_path, public_url=PUBLIC_URL, twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN, twilio_api_url=str(fake_server.make_url("")).rstrip("/"),
-        outbox_poll_seconds=0.2,
-    )
+    fake, settings = await fake_twilio_settings(aiohttp_server, db_url, tmp_path)
     app = await aiohttp_client(create_app(settings, clock=clock))
 
     # 1. Checked in: the notice with the timeline link, on the client's channel.

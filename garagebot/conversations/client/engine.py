@@ -45,7 +45,7 @@ from garagebot.conversations.client.types import (
     ClientState,
     ClientStep,
 )
-from garagebot.conversations.engine import ConversationBusy
+from garagebot.conversations.engine import Rerun, until_committed
 from garagebot.conversations.text import parse_int
 from garagebot.conversations.types import Handled, Inbound, Outcome, Reply
 from garagebot.core import pgraw
@@ -107,14 +107,6 @@ class _Replay:
     step: ClientStep | None
 
 
-class _Redo(Exception):
-    """Roll the attempt back and run the message again (``replay``: None after a lost race)."""
-
-    def __init__(self, replay: _Replay | None) -> None:
-        super().__init__()
-        self.replay = replay
-
-
 @dataclass
 class ClientEngine:
     db: Database
@@ -130,13 +122,9 @@ class ClientEngine:
             client = await client_by_phone(session, garage.id, msg.sender)
         actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
                  else Actor.system(garage.id, msg.channel))
-        replay: _Replay | None = None
-        for _ in range(self.config.max_attempts):
-            try:
-                return await self._attempt(actor, garage, client, msg, event_id, replay)
-            except _Redo as redo:  # rolled back: run again, with what the attempt learned
-                replay = redo.replay
-        raise ConversationBusy(f"{msg.channel}:{msg.sender}")
+        return await until_committed(
+            lambda replay: self._attempt(actor, garage, client, msg, event_id, replay),
+            self.config.max_attempts, f"{msg.channel}:{msg.sender}")
 
     async def _attempt(self, actor: Actor, garage: Garage, client: ClientContact | None, msg: Inbound,
                        event_id: int, replay: _Replay | None) -> Handled:
@@ -150,7 +138,7 @@ class ClientEngine:
             turn = await self._turn(uow, garage, client, msg, conv, replay)
             if not await store.save(uow.session, conv, flow=CLIENT_FLOW, state=turn.state.value,
                                     data=turn.data, now=uow.now):
-                raise _Redo(None)  # another message of the chat was saved first: rerun on its state
+                raise Rerun(None)  # another message of the chat was saved first: rerun on its state
             for r in turn.replies:
                 uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
         return Handled(Outcome.HANDLED, turn.replies, turn.locale)
@@ -263,7 +251,7 @@ class ClientEngine:
                          buttons=msg.provider in self.config.button_providers)
 
     async def _guarded(self, ctx: ClientCtx, version: int, replay: _Replay | None) -> ClientStep:
-        """The turn. A refusal (DomainError) or a failure raises ``_Redo``: the
+        """The turn. A refusal (DomainError) or a failure raises ``Rerun``: the
         attempt is rolled back, and its rerun at the same version answers with
         the refusal, or with an apology after forwarding the message to staff."""
         if replay is not None and replay.version == version:
@@ -275,10 +263,10 @@ class ClientEngine:
             return await run_turn(ctx)
         except DomainError as exc:
             refusal = ClientStep((Reply(exc.key, dict(exc.params)),))
-            raise _Redo(_Replay(version, refusal)) from exc
+            raise Rerun(_Replay(version, refusal)) from exc
         except Exception as exc:  # the engine's one logged catch-all: the message still reaches staff
             log.exception("client turn failed (%s %s)", ctx.msg.provider, ctx.msg.event_id)
-            raise _Redo(_Replay(version, None)) from exc
+            raise Rerun(_Replay(version, None)) from exc
 
 
 async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:

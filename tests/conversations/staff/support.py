@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -13,10 +14,11 @@ from garagebot.conversations.engine import Engine
 from garagebot.conversations.flows import default_registry
 from garagebot.conversations.types import MediaKind, MediaRef
 from garagebot.core.actor import Actor
+from garagebot.core.billing.quotes import create_quote, set_quote_discount
 from garagebot.core.db import Base
 from garagebot.core.enums import Channel, Role, SessionStatus
 from garagebot.core.ids import OrgId, SessionId, StepId, UserId
-from garagebot.core.models import MediaFile, RepairSession, TimeLog, Vehicle
+from garagebot.core.models import MediaFile, Quote, RepairSession, TimeLog, Vehicle
 from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.templates import StepSpec
@@ -126,3 +128,14 @@ async def plate_and_number(db: Database, sid: SessionId) -> tuple[str, str]:
         vehicle = await s.get(Vehicle, rs.vehicle_id)
         assert vehicle is not None
         return vehicle.plate, rs.number
+
+
+async def quote_at_half_discount(db: Database, advisor: Actor, sid: SessionId) -> int:
+    """A quote of the session with half its subtotal off: above an advisor's
+    limit, so it waits for a manager (discount PENDING)."""
+    async with db.unit_of_work(advisor) as uow:
+        quote_id = await create_quote(uow, sid)
+        quote = await uow.get(Quote, quote_id)
+        half = (Decimal(quote.subtotal) * Decimal("0.5")).quantize(Decimal("0.001"))
+        await set_quote_discount(uow, quote_id, half)
+    return int(quote_id)

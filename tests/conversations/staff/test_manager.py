@@ -4,12 +4,10 @@ approvals and completing a session over a guard (audited)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from garagebot.core.billing.quotes import create_quote, set_quote_discount
 from garagebot.core.enums import Role, SessionStatus, StepStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.models import AuditEntry, Quote, RepairSession
@@ -17,7 +15,7 @@ from garagebot.core.repair.sessions import check_in, set_eta
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.chat import keys
-from tests.conversations.staff.support import choice_ids, staff_chat
+from tests.conversations.staff.support import choice_ids, quote_at_half_discount, staff_chat
 from tests.core.repair.helpers import add_steps, open_direct, to_ready
 
 
@@ -51,11 +49,7 @@ async def test_a_manager_approves_a_discount_above_the_advisors_limit(
 ) -> None:
     sid = await open_direct(db, staff.advisor, 21)
     await add_steps(db, org, sid, [StepStatus.NOT_STARTED])
-    async with db.unit_of_work(staff.advisor) as uow:
-        quote_id = await create_quote(uow, sid)
-        quote = await uow.get(Quote, quote_id)
-        half = (Decimal(quote.subtotal) * Decimal("0.5")).quantize(Decimal("0.001"))
-        await set_quote_discount(uow, quote_id, half)
+    quote_id = await quote_at_half_discount(db, staff.advisor, sid)
     async with db.read() as s:
         assert (await s.get(Quote, quote_id)).discount_status == "PENDING"  # type: ignore[union-attr]
     manager = await staff_chat(db, org, Role.MANAGER)

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from garagebot.core.billing.quotes import create_quote, set_quote_discount
 from garagebot.core.enums import Role, SessionStatus, StepStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.models import AuditEntry, Invoice, Organization, Quote, RepairSession
@@ -21,7 +20,7 @@ from garagebot.core.repair.sessions import check_in, set_eta
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.chat import keys
-from tests.conversations.staff.support import choice_ids, staff_chat
+from tests.conversations.staff.support import choice_ids, quote_at_half_discount, staff_chat
 from tests.core.billing.helpers import invoiced_visit
 from tests.core.repair.helpers import add_steps, open_direct, to_ready
 from tests.fakes import FakeClock
@@ -84,11 +83,7 @@ async def test_a_manager_approves_a_discount_asked_for_in_words(
 ) -> None:
     sid = await open_direct(db, staff.advisor, 63)
     await add_steps(db, org, sid, [StepStatus.NOT_STARTED])
-    async with db.unit_of_work(staff.advisor) as uow:
-        quote_id = await create_quote(uow, sid)
-        quote = await uow.get(Quote, quote_id)
-        half = (Decimal(quote.subtotal) * Decimal("0.5")).quantize(Decimal("0.001"))
-        await set_quote_discount(uow, quote_id, half)
+    quote_id = await quote_at_half_discount(db, staff.advisor, sid)
     manager = await staff_chat(db, org, Role.MANAGER, locale)
     await manager.say(choice="m:manager")
 

@@ -25,7 +25,7 @@ transport edits that message instead of sending a new one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -41,6 +41,13 @@ from garagebot.conversations.dialog import (
     Refusal,
     StepRefused,
     Turn,
+)
+from garagebot.conversations.groups import (
+    GroupCommit,
+    GroupConfig,
+    GroupConflict,
+    TurnRerun,
+    commit_or_split,
 )
 from garagebot.conversations.linking import handle_stranger, start_code
 from garagebot.conversations.router import MENU_FLOW, MENU_STATE, Registry, StaffMember
@@ -82,11 +89,11 @@ class ConversationBusy(Exception):
 
 
 async def until_committed(attempt: Callable[[Any], Awaitable[Handled]], max_attempts: int,
-                          chat: str) -> Handled:
+                          chat: str, *, first: object = None) -> Handled:
     """Run ``attempt(replay)`` (each one unit of work) until one finishes
-    without ``Rerun``; the first gets None, each next one the last ``replay``.
-    Both conversation engines process a message this way."""
-    replay: Any = None
+    without ``Rerun``; the first gets ``first``, each next one the last
+    ``replay``. Both conversation engines process a message this way."""
+    replay: Any = first
     for _ in range(max_attempts):
         try:
             return await attempt(replay)
@@ -98,6 +105,9 @@ async def until_committed(attempt: Callable[[Any], Awaitable[Handled]], max_atte
 class SenderResolver(Protocol):
     async def resolve(self, session: AsyncSession, msg: Inbound) -> StaffMember | None: ...
 
+    async def resolve_many(self, session: AsyncSession,
+                           msgs: Sequence[Inbound]) -> list[StaffMember | None]: ...
+
 
 def staff_member(user: User) -> StaffMember:
     return StaffMember(OrgId(user.organization_id), UserId(user.id), user.name, Role(user.role),
@@ -107,6 +117,9 @@ def staff_member(user: User) -> StaffMember:
 _PG_STAFF = ("SELECT organization_id, id, name, role, locale FROM user_account "
              "WHERE telegram_user_id = $1 AND active")
 _PG_LOCALE = "SELECT locale FROM user_account WHERE id = $1"
+_PG_STAFF_MANY = ("SELECT telegram_user_id, organization_id, id, name, role, locale FROM user_account "
+                  "WHERE telegram_user_id = ANY($1::bigint[]) AND active")
+_PG_LOCALES = "SELECT id, locale FROM user_account WHERE id = ANY($1::bigint[])"
 
 
 class TelegramStaff:
@@ -125,11 +138,23 @@ class TelegramStaff:
         )
         return None if user is None else staff_member(user)
 
+    async def resolve_many(self, session: AsyncSession, msgs: Sequence[Inbound]) -> list[StaffMember | None]:
+        """``resolve`` for a group, in one statement on PostgreSQL."""
+        raw = await pgraw.driver(session)
+        if raw is None:
+            return [await self.resolve(session, m) for m in msgs]
+        ids = sorted({int(m.sender) for m in msgs if m.sender.isdigit()})
+        rows = await raw.fetch(_PG_STAFF_MANY, ids) if ids else []
+        found = {str(r[0]): StaffMember(OrgId(r[1]), UserId(r[2]), r[3], Role(r[4]), r[5]) for r in rows}
+        return [found.get(m.sender) if m.sender.isdigit() else None for m in msgs]
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     dialog: DialogConfig = field(default_factory=DialogConfig)
     max_attempts: int = 8  # each lost race means another message of the chat committed
+    # Group commit (``conversations.groups``), PostgreSQL only; None: a transaction per message.
+    groups: GroupConfig | None = field(default_factory=GroupConfig)
     max_choice_id_bytes: int = 64  # Telegram's callback_data limit, the tightest channel's
     editable_channels: frozenset[Channel] = frozenset({Channel.TELEGRAM})
 
@@ -152,15 +177,26 @@ class Engine:
         self.resolvers: Mapping[Channel, SenderResolver] = (
             resolvers if resolvers is not None else {Channel.TELEGRAM: TelegramStaff()}
         )
+        self.groups: GroupCommit[Inbound, Handled] | None = None
+        if self.config.groups is not None and db.dialect == "postgresql":
+            self.groups = GroupCommit(self._run_group, lambda m: (m.channel, m.reply_to), self.config.groups)
 
     async def handle(self, msg: Inbound) -> Handled:
         """Process one delivery exactly once (see the module docstring)."""
+        if self.groups is not None:
+            return await self.groups.submit(msg)
+        return await self.handle_alone(msg)
+
+    async def handle_alone(self, msg: Inbound, replay: _Replay | None = None) -> Handled:
+        """``handle`` in a transaction of its own; ``replay``: what a group's
+        attempt at it learned (a refusal, a failure)."""
         me = await self._resolve(msg)
         if me is None:
             return await handle_stranger(self, msg)
         relink = start_code(msg.text, bare=False) is not None
         return await until_committed(lambda replay: self._attempt(me, msg, relink, replay),
-                                     self.config.max_attempts, f"{msg.channel}:{msg.reply_to}")
+                                     self.config.max_attempts, f"{msg.channel}:{msg.reply_to}",
+                                     first=replay)
 
     async def _attempt(self, me: StaffMember, msg: Inbound, relink: bool,
                        replay: _Replay | None) -> Handled:
@@ -183,6 +219,77 @@ class Engine:
             replies = (*prelude, *turn.replies)
             locale = await self.queue(uow, me, msg, replies)
         return Handled(Outcome.HANDLED, replies, locale)
+
+    async def _run_group(self, msgs: Sequence[Inbound]) -> list[Handled | BaseException]:
+        """A group (``conversations.groups``): its messages in one transaction
+        (``_group_attempt``); strangers and account links take their own paths,
+        and ``groups.commit_or_split`` says what happens when a group cannot commit."""
+        results = await commit_or_split(
+            range(len(msgs)), lambda positions: self._group_attempt(msgs, positions),
+            lambda p, replay: self.handle_alone(msgs[p], replay if isinstance(replay, _Replay) else None))
+        return [results[p] for p in range(len(msgs))]
+
+    async def _group_attempt(self, msgs: Sequence[Inbound], positions: list[int]
+                             ) -> tuple[dict[int, Handled], list[int]]:
+        """What ``_attempt`` does, for the messages at ``positions`` in one
+        transaction: one statement each for the senders, the deliveries, the
+        chats, their saves and the locales; the turns one after another.
+        Returns the results by position, and the positions to handle alone."""
+        results: dict[int, Handled] = {}
+        async with self.db.shared_transaction() as shared:
+            members = await self._resolve_group(shared.session, [msgs[p] for p in positions])
+            work = [(p, me, msgs[p]) for p, me in zip(positions, members, strict=True)
+                    if me is not None and start_code(msgs[p].text, bare=False) is None]
+            alone = [p for p in positions if p not in {w[0] for w in work}]
+            raw = await pgraw.driver(shared.session)
+            if raw is None:
+                return {}, positions
+            if not work:
+                return {}, alone
+            ids = await store.record_inbound_many(raw, [(m, me.org_id) for _, me, m in work],
+                                                  processed_at=shared.now)
+            live: list[tuple[int, StaffMember, Inbound]] = []
+            for (p, me, m), new in zip(work, ids, strict=True):
+                if new is None:
+                    results[p] = Handled(Outcome.DUPLICATE)
+                elif m.edited:
+                    results[p] = Handled(Outcome.IGNORED)
+                else:
+                    live.append((p, me, m))
+            if not live:
+                return results, alone
+            convs = await store.load_or_create_many(
+                raw, [(me.org_id, m.channel.value, m.reply_to) for _, me, m in live],
+                flow=MENU_FLOW, state=MENU_STATE, now=shared.now)
+            turns: list[tuple[UnitOfWork, Turn]] = []
+            for (p, me, m), conv in zip(live, convs, strict=True):
+                uow = shared.unit_of_work(Actor.user(me.org_id, me.user_id, m.channel))
+                try:
+                    turns.append((uow, await self._turn(uow, me, m, conv, False, None)))
+                except Rerun as rerun:
+                    raise TurnRerun(p, rerun.replay) from rerun
+            saves = [store.NewState(conv, t.position.flow, t.position.state, t.position.blob())
+                     for conv, (_, t) in zip(convs, turns, strict=True)]
+            if not await store.save_many(raw, saves, shared.now):
+                raise GroupConflict  # another process saved one of the chats first
+            locales = {int(r[0]): r[1] for r in await raw.fetch(
+                _PG_LOCALES, sorted({me.user_id for _, me, _ in live}))}
+            for (p, me, m), (uow, turn) in zip(live, turns, strict=True):
+                locale = locales.get(me.user_id) or me.locale
+                self._queue_in(uow, m, turn.replies, locale)
+                results[p] = Handled(Outcome.HANDLED, turn.replies, locale)
+        return results, alone
+
+    async def _resolve_group(self, session: AsyncSession,
+                             msgs: Sequence[Inbound]) -> list[StaffMember | None]:
+        found: dict[int, StaffMember | None] = {}
+        for channel in {m.channel for m in msgs}:
+            resolver = self.resolvers.get(channel)
+            mine = [i for i, m in enumerate(msgs) if m.channel is channel]
+            members = (await resolver.resolve_many(session, [msgs[i] for i in mine]) if resolver is not None
+                       else [None] * len(mine))
+            found.update(zip(mine, members, strict=True))
+        return [found[i] for i in range(len(msgs))]
 
     async def _resolve(self, msg: Inbound) -> StaffMember | None:
         resolver = self.resolvers.get(msg.channel)
@@ -267,13 +374,16 @@ class Engine:
         else:
             locale = await uow.session.scalar(select(User.locale).where(User.id == me.user_id))
         locale = locale or me.locale
+        self._queue_in(uow, msg, replies, locale)
+        return locale
+
+    def _queue_in(self, uow: UnitOfWork, msg: Inbound, replies: tuple[Reply, ...], locale: str) -> None:
         for reply in replies:
             recipient = msg.reply_to
             if reply.edit_message_id and msg.channel in self.config.editable_channels:
                 recipient = f"{EDIT_PREFIX}{reply.edit_message_id}"
             uow.send(msg.channel, recipient, locale, reply.key, reply.params, reply.choices,
                      reply.media)
-        return locale
 
 
 async def _refresh_expired(session: AsyncSession) -> None:

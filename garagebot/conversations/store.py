@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -140,3 +140,84 @@ async def save(
         .values(flow=flow, state=state, data=dict(data), version=loaded.version + 1, updated_at=now)
     )
     return cast(CursorResult[Any], result).rowcount == 1
+
+
+# Group commit (``conversations.groups``), PostgreSQL only: each statement
+# below carries the rows of every message of a group, as arrays unnested.
+# ``raw`` is the group's asyncpg connection (``core.pgraw.driver``).
+
+_PG_RECORD_MANY = (
+    "INSERT INTO inbound_event (provider, event_id, organization_id, payload, received_at, processed_at) "
+    "SELECT t.p, t.e, t.o, t.pl::jsonb, t.r, $6 "
+    "FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[]) AS t(p, e, o, pl, r) "
+    "ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id, id")
+
+
+async def record_inbound_many(raw: Any, items: Sequence[tuple[Inbound, int | None]], *,
+                              processed_at: dt.datetime | None = None) -> list[int | None]:
+    """``record_inbound`` for a group in one statement: for each (message,
+    garage) its new row id, or None when it was seen before."""
+    rows = await raw.fetch(
+        _PG_RECORD_MANY, [m.provider for m, _ in items], [m.event_id for m, _ in items],
+        [o for _, o in items], [pgraw.jsonb(m.payload) for m, _ in items],
+        [m.received_at for m, _ in items], processed_at)
+    new = {(r[0], r[1]): int(r[2]) for r in rows}
+    return [new.pop((m.provider, m.event_id), None) for m, _ in items]  # a repeat in the group: None
+
+
+_PG_LOAD_MANY = (
+    "SELECT t.i, c.id, c.flow, c.state, c.data, c.version, c.updated_at "
+    "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(o, ch, a, i) "
+    "JOIN conversation c ON c.organization_id = t.o AND c.channel = t.ch AND c.address = t.a")
+_PG_CREATE_MANY = (
+    "INSERT INTO conversation (organization_id, channel, address, flow, state, data, version, updated_at) "
+    "SELECT t.o, t.ch, t.a, $4, $5, '{}'::jsonb, 0, $6 "
+    "FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(o, ch, a) "
+    "ON CONFLICT (organization_id, channel, address) DO NOTHING")
+
+
+async def load_or_create_many(raw: Any, chats: Sequence[tuple[int, str, str]], *, flow: str, state: str,
+                              now: dt.datetime) -> list[ConversationState]:
+    """``load_or_create`` for a group of distinct (garage, channel, address)."""
+    found = await _load_many(raw, chats)
+    missing = [c for i, c in enumerate(chats) if i not in found]
+    if missing:
+        await raw.execute(_PG_CREATE_MANY, [c[0] for c in missing], [c[1] for c in missing],
+                          [c[2] for c in missing], flow, state, now)
+        found = await _load_many(raw, chats)
+    return [found[i] for i in range(len(chats))]
+
+
+async def _load_many(raw: Any, chats: Sequence[tuple[int, str, str]]) -> dict[int, ConversationState]:
+    rows = await raw.fetch(_PG_LOAD_MANY, [c[0] for c in chats], [c[1] for c in chats],
+                           [c[2] for c in chats])
+    return {int(r[0]) - 1: ConversationState(int(r[1]), str(r[2]), str(r[3]),
+                                             cast(Mapping[str, JsonValue], r[4] or {}), int(r[5]), r[6])
+            for r in rows}
+
+
+_PG_SAVE_MANY = (
+    "UPDATE conversation AS c SET flow = t.f, state = t.s, data = t.d::jsonb, version = t.v + 1, "
+    "updated_at = $6 "
+    "FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[]) AS t(id, v, f, s, d) "
+    "WHERE c.id = t.id AND c.version = t.v")
+
+
+@dataclass(frozen=True, slots=True)
+class NewState:
+    """What a turn leaves a chat at, to save over ``loaded``."""
+
+    loaded: ConversationState
+    flow: str
+    state: str
+    data: Mapping[str, JsonValue]
+
+
+async def save_many(raw: Any, saves: Sequence[NewState], now: dt.datetime) -> bool:
+    """``save`` for a group of distinct chats: True when every one was saved;
+    False when any was saved by someone else since it was loaded (the caller
+    rolls the whole group back)."""
+    status = await raw.execute(
+        _PG_SAVE_MANY, [s.loaded.id for s in saves], [s.loaded.version for s in saves],
+        [s.flow for s in saves], [s.state for s in saves], [pgraw.jsonb(dict(s.data)) for s in saves], now)
+    return cast(str, status) == f"UPDATE {len(saves)}"

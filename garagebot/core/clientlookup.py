@@ -12,10 +12,10 @@ except finding the garage itself from the number a message was sent to).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,6 +63,10 @@ class Garage:
 _PG_GARAGE = {
     f: f"SELECT id, name_en, name_ar, default_locale, timezone FROM organization WHERE {f.value} = $1"
     for f in NumberField}
+_PG_GARAGES = {
+    f: f"SELECT {f.value}, id, name_en, name_ar, default_locale, timezone FROM organization "
+       f"WHERE {f.value} = ANY($1::text[])"
+    for f in NumberField}
 _PG_CLIENT = ("SELECT id, name, phone, locale, messaging_consent FROM client "
               "WHERE organization_id = $1 AND phone = $2")
 _PG_VISIT = (
@@ -90,6 +94,23 @@ async def garage_by_number(session: AsyncSession, number_field: NumberField, val
     if org is None:
         return None
     return Garage(OrgId(org.id), org.name_en, org.name_ar, org.default_locale, org.timezone)
+
+
+async def garages_by_number(raw: Any, number_field: NumberField,
+                            values: Sequence[str]) -> list[Garage | LookupError | None]:
+    """``garage_by_number`` for several numbers in one statement on PostgreSQL
+    (``raw``: the asyncpg connection, ``core.pgraw.driver``); a LookupError
+    for a number several garages have."""
+    rows = await raw.fetch(_PG_GARAGES[number_field], sorted(set(values)))
+    found: dict[str, list[Garage]] = {}
+    for r in rows:
+        found.setdefault(r[0], []).append(Garage(OrgId(r[1]), *r[2:]))
+    out: list[Garage | LookupError | None] = []
+    for v in values:
+        garages = found.get(v, [])
+        out.append(garages[0] if len(garages) == 1 else None if not garages else
+                   LookupError(f"several garages have {number_field.value} {v!r}"))
+    return out
 
 
 async def garage_by_id(session: AsyncSession, org_id: int) -> Garage | None:
@@ -120,6 +141,19 @@ async def client_by_phone(session: AsyncSession, org_id: OrgId, phone: str) -> C
     if c is None:
         return None
     return ClientContact(ClientId(c.id), c.name, c.phone, c.locale, c.messaging_consent)
+
+
+_PG_CLIENTS = ("SELECT t.i, c.id, c.name, c.phone, c.locale, c.messaging_consent "
+               "FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS t(o, p, i) "
+               "JOIN client c ON c.organization_id = t.o AND c.phone = t.p")
+
+
+async def clients_by_phone(raw: Any, wanted: Sequence[tuple[int, str]]) -> list[ClientContact | None]:
+    """``client_by_phone`` for a group of (garage, phone), in one statement on
+    PostgreSQL (``raw``: the asyncpg connection, ``core.pgraw.driver``)."""
+    rows = await raw.fetch(_PG_CLIENTS, [o for o, _ in wanted], [p for _, p in wanted])
+    found = {int(r[0]) - 1: ClientContact(ClientId(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+    return [found.get(i) for i in range(len(wanted))]
 
 
 @dataclass(frozen=True, slots=True)

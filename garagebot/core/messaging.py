@@ -69,6 +69,21 @@ async def touch_contact(session: AsyncSession, org_id: int, channel: str, addres
     await session.execute(stmt)
 
 
+_PG_TOUCH_MANY = (
+    "INSERT INTO channel_contact (organization_id, channel, address, last_inbound_at) "
+    "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) "
+    "ON CONFLICT (organization_id, channel, address) DO UPDATE "
+    "SET last_inbound_at = excluded.last_inbound_at "
+    "WHERE channel_contact.last_inbound_at < excluded.last_inbound_at")
+
+
+async def touch_contacts(raw: Any, touches: Sequence[tuple[int, str, str, dt.datetime]]) -> None:
+    """``touch_contact`` for a group of distinct (garage, channel, address), in one
+    statement on PostgreSQL (``raw``: the asyncpg connection, ``core.pgraw.driver``)."""
+    await raw.execute(_PG_TOUCH_MANY, [t[0] for t in touches], [t[1] for t in touches],
+                      [t[2] for t in touches], [t[3] for t in touches])
+
+
 async def last_inbound(session: AsyncSession, org_id: int, channel: str, address: str) -> dt.datetime | None:
     return cast(dt.datetime | None, await session.scalar(select(ChannelContact.last_inbound_at).where(
         ChannelContact.organization_id == org_id, ChannelContact.channel == channel,

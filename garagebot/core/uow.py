@@ -99,14 +99,38 @@ class Database:
 
     @asynccontextmanager
     async def unit_of_work(self, actor: Actor) -> AsyncIterator[UnitOfWork]:
-        async with self._writer() as session:
-            async with session.begin():
-                uow = UnitOfWork(session, actor, self.clock.now())
-                yield uow
-                await write_outbox(session)
-            wrote_outbox = uow.outbox_written
-        if wrote_outbox and self.notifier is not None:
+        async with self.shared_transaction() as shared:
+            yield shared.unit_of_work(actor)
+
+    @asynccontextmanager
+    async def shared_transaction(self) -> AsyncIterator[SharedTransaction]:
+        """One transaction for several units of work, each on behalf of its own
+        actor (the chat engines' group commit, ``conversations.groups``): they
+        commit together or not at all, in one COMMIT."""
+        async with self._writer() as session, session.begin():
+            shared = SharedTransaction(session, self.clock.now())
+            yield shared
+            await write_outbox(session)
+        if shared.outbox_written and self.notifier is not None:
             await self.notifier.outbox_written()
+
+
+class SharedTransaction:
+    """The transaction of ``Database.shared_transaction``; ``now`` is its time."""
+
+    def __init__(self, session: AsyncSession, now: dt.datetime) -> None:
+        self.session = session
+        self.now = now
+        self._units: list[UnitOfWork] = []
+
+    def unit_of_work(self, actor: Actor) -> UnitOfWork:
+        uow = UnitOfWork(self.session, actor, self.now)
+        self._units.append(uow)
+        return uow
+
+    @property
+    def outbox_written(self) -> bool:
+        return any(u.outbox_written for u in self._units)
 
 
 class UnitOfWork:

@@ -20,14 +20,25 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import select
 
 from garagebot.conversations.client.engine import ClientEngine
 from garagebot.conversations.client.types import ClientServices, LinkSettings
+from garagebot.conversations.groups import GroupCommit
 from garagebot.conversations.types import Inbound, MediaSource, Outcome
-from garagebot.core.clientlookup import DeliveryContext, delivery_context, garage_by_id
+from garagebot.core import pgraw
+from garagebot.core.clientlookup import (
+    DeliveryContext,
+    Garage,
+    NumberField,
+    delivery_context,
+    garage_by_id,
+    garage_by_number,
+    garages_by_number,
+)
 from garagebot.core.consent import may_message
 from garagebot.core.dispatch import DeliveryUpdate, record_delivery_status
 from garagebot.core.enums import Channel, OutboxStatus
@@ -67,6 +78,32 @@ def numbered(text: str, choices: Sequence[tuple[str, str]], intro: str) -> str:
         return text
     lines = "\n".join(f"{n}. {label}" for n, (_, label) in enumerate(choices, 1))
     return f"{text}\n\n{intro}\n{lines}"
+
+
+class GarageLookup:
+    """The garage a message was sent to, by the number (or Meta phone-number id)
+    it was sent to. Every inbound message asks; on PostgreSQL the questions
+    waiting at one moment go as one statement (``conversations.groups``), so a
+    burst of messages does not hold a pooled connection each."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._groups = {f: GroupCommit(partial(self._many, f), None) for f in NumberField} \
+            if db.dialect == "postgresql" else None
+
+    async def find(self, number_field: NumberField, number: str) -> Garage | None:
+        if self._groups is not None:
+            return await self._groups[number_field].submit(number)
+        async with self.db.lookup() as session:
+            return await garage_by_number(session, number_field, number)
+
+    async def _many(self, number_field: NumberField,
+                    numbers: Sequence[str]) -> list[Garage | LookupError | None]:
+        async with self.db.lookup() as session:  # one statement: no transaction needed
+            raw = await pgraw.driver(session)
+            if raw is None:
+                raise RuntimeError("grouped lookups need PostgreSQL")
+            return await garages_by_number(raw, number_field, numbers)
 
 
 class ProviderSender(Protocol):

@@ -26,8 +26,10 @@ what they write is still forwarded to staff (never dropped).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -46,6 +48,13 @@ from garagebot.conversations.client.types import (
     ClientStep,
 )
 from garagebot.conversations.engine import Rerun, until_committed
+from garagebot.conversations.groups import (
+    GroupCommit,
+    GroupConfig,
+    GroupConflict,
+    TurnRerun,
+    commit_or_split,
+)
 from garagebot.conversations.text import parse_int
 from garagebot.conversations.types import Handled, Inbound, Outcome, Reply
 from garagebot.core import pgraw
@@ -56,6 +65,7 @@ from garagebot.core.clientlookup import (
     ClientVisit,
     Garage,
     client_by_phone,
+    clients_by_phone,
     current_visit,
 )
 from garagebot.core.consent import (
@@ -68,7 +78,7 @@ from garagebot.core.consent import (
 )
 from garagebot.core.errors import DomainError
 from garagebot.core.jsonable import JsonValue
-from garagebot.core.messaging import touch_contact
+from garagebot.core.messaging import touch_contact, touch_contacts
 from garagebot.core.models import InboundEvent
 from garagebot.core.uow import Database, UnitOfWork
 
@@ -88,6 +98,8 @@ class ClientEngineConfig:
     idle_reset: dt.timedelta = dt.timedelta(hours=24)
     offer_ttl: dt.timedelta = dt.timedelta(minutes=30)
     max_attempts: int = 8
+    # Group commit (``conversations.groups``), PostgreSQL only; None: a transaction per message.
+    groups: GroupConfig | None = field(default_factory=GroupConfig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +124,21 @@ class ClientEngine:
     db: Database
     services: ClientServices
     config: ClientEngineConfig = field(default_factory=ClientEngineConfig)
+    groups: GroupCommit[tuple[Garage, Inbound], Handled] | None = field(init=False, default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.config.groups is not None and self.db.dialect == "postgresql":
+            self.groups = GroupCommit(self._run_group, _chat_key, self.config.groups)
 
     async def handle(self, garage: Garage, msg: Inbound) -> Handled:
         """Process one delivery exactly once (see the module docstring)."""
+        if self.groups is not None:
+            return await self.groups.submit((garage, msg))
+        return await self.handle_alone(garage, msg)
+
+    async def handle_alone(self, garage: Garage, msg: Inbound, replay: _Replay | None = None) -> Handled:
+        """``handle`` in transactions of its own; ``replay``: what a group's
+        attempt at it learned (a refusal, a failure)."""
         async with self.db.autocommit() as session:  # each statement commits by itself
             event_id = await self._record(session, garage, msg)
             if event_id is None:
@@ -124,7 +148,86 @@ class ClientEngine:
                  else Actor.system(garage.id, msg.channel))
         return await until_committed(
             lambda replay: self._attempt(actor, garage, client, msg, event_id, replay),
-            self.config.max_attempts, f"{msg.channel}:{msg.sender}")
+            self.config.max_attempts, f"{msg.channel}:{msg.sender}", first=replay)
+
+    async def _run_group(self, items: Sequence[tuple[Garage, Inbound]]) -> list[Handled | BaseException]:
+        """A group (``conversations.groups``): its deliveries recorded in one
+        statement that commits by itself (persist first), then processed in
+        one transaction (``_group_attempt``). A delivery seen before runs
+        alone (its own path knows whether it was processed), and
+        ``groups.commit_or_split`` says what happens when a group cannot commit."""
+        try:
+            async with self.db.autocommit() as session:  # each statement commits by itself
+                raw = await pgraw.driver(session)
+                if raw is None:
+                    raise RuntimeError("group commit needs PostgreSQL")
+                ids = await store.record_inbound_many(raw, [(m, g.id) for g, m in items])
+                clients = await clients_by_phone(raw, [(g.id, m.sender) for g, m in items])
+        except Exception:  # logged; each delivery then goes its own way, and fails there if it must
+            log.warning("recording a group of %d deliveries failed; recording each alone", len(items),
+                        exc_info=True)
+            ids, clients = [None] * len(items), [None] * len(items)
+        fresh = [p for p, event_id in enumerate(ids) if event_id is not None]
+        seen = [p for p, event_id in enumerate(ids) if event_id is None]
+
+        async def attempt(positions: list[int]) -> tuple[dict[int, Handled], list[int]]:
+            return await self._group_attempt(items, ids, clients, positions), []
+
+        async def alone(p: int, replay: object) -> Handled:
+            return await self.handle_alone(*items[p], replay if isinstance(replay, _Replay) else None)
+
+        results = await commit_or_split(fresh, attempt, alone)
+        for p, outcome in zip(seen, await asyncio.gather(*(alone(p, None) for p in seen),
+                                                         return_exceptions=True), strict=True):
+            results[p] = outcome
+        return [results[p] for p in range(len(items))]
+
+    async def _group_attempt(self, items: Sequence[tuple[Garage, Inbound]], ids: Sequence[int | None],
+                             clients: Sequence[ClientContact | None],
+                             positions: list[int]) -> dict[int, Handled]:
+        """What ``_attempt`` does, for the recorded deliveries at ``positions``
+        in one transaction: one statement each for the claims, the contact
+        times, the chats and their saves; the turns one after another."""
+        results: dict[int, Handled] = {}
+        async with self.db.shared_transaction() as shared:
+            raw = await pgraw.driver(shared.session)
+            if raw is None:
+                raise RuntimeError("group commit needs PostgreSQL")
+            rows = await raw.fetch(_PG_CLAIM_MANY, [ids[p] for p in positions], shared.now)
+            claimed = {int(r[0]) for r in rows}
+            live = []
+            for p in positions:
+                if ids[p] in claimed:
+                    live.append(p)
+                else:
+                    results[p] = Handled(Outcome.DUPLICATE)  # another delivery of it got there first
+            if not live:
+                return results
+            await touch_contacts(raw, [(items[p][0].id, items[p][1].channel.value, items[p][1].sender,
+                                        items[p][1].received_at) for p in live])
+            convs = await store.load_or_create_many(
+                raw, [(items[p][0].id, items[p][1].channel.value, items[p][1].sender) for p in live],
+                flow=CLIENT_FLOW, state=ClientState.MAIN.value, now=shared.now)
+            turns: list[tuple[UnitOfWork, _Turn]] = []
+            for p, conv in zip(live, convs, strict=True):
+                (garage, msg), client = items[p], clients[p]
+                actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
+                         else Actor.system(garage.id, msg.channel))
+                uow = shared.unit_of_work(actor)
+                try:
+                    turns.append((uow, await self._turn(uow, garage, client, msg, conv, None)))
+                except Rerun as rerun:
+                    raise TurnRerun(p, rerun.replay) from rerun
+            saves = [store.NewState(conv, CLIENT_FLOW, turn.state.value, turn.data)
+                     for conv, (_, turn) in zip(convs, turns, strict=True)]
+            if not await store.save_many(raw, saves, shared.now):
+                raise GroupConflict  # another process saved one of the chats first
+            for p, (uow, turn) in zip(live, turns, strict=True):
+                msg = items[p][1]
+                for r in turn.replies:
+                    uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
+                results[p] = Handled(Outcome.HANDLED, turn.replies, turn.locale)
+        return results
 
     async def _attempt(self, actor: Actor, garage: Garage, client: ClientContact | None, msg: Inbound,
                        event_id: int, replay: _Replay | None) -> Handled:
@@ -267,6 +370,15 @@ class ClientEngine:
         except Exception as exc:  # the engine's one logged catch-all: the message still reaches staff
             log.exception("client turn failed (%s %s)", ctx.msg.provider, ctx.msg.event_id)
             raise Rerun(_Replay(version, None)) from exc
+
+
+def _chat_key(item: tuple[Garage, Inbound]) -> tuple[int, str, str]:
+    garage, msg = item
+    return garage.id, msg.channel.value, msg.sender
+
+
+_PG_CLAIM_MANY = ("UPDATE inbound_event SET processed_at = $2 "
+                  "WHERE id = ANY($1::bigint[]) AND processed_at IS NULL RETURNING id")
 
 
 async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:

@@ -26,10 +26,16 @@ import aiohttp
 from aiohttp import web
 
 from garagebot.conversations.client.engine import ClientEngine
-from garagebot.core.clientlookup import Garage, NumberField, garage_by_number
+from garagebot.core.clientlookup import Garage, NumberField
 from garagebot.core.ports import Clock
 from garagebot.core.uow import Database
-from garagebot.webhooks.common import ChannelDeps, apply_status, client_services, retry_forever
+from garagebot.webhooks.common import (
+    ChannelDeps,
+    GarageLookup,
+    apply_status,
+    client_services,
+    retry_forever,
+)
 from garagebot.webhooks.meta.api import DEFAULT_API_URL, MetaApi
 from garagebot.webhooks.meta.media import MetaMedia
 from garagebot.webhooks.meta.parse import PROVIDER, MetaMessage, inbound_from_payload, parse_delivery
@@ -58,9 +64,10 @@ class MetaRoom:
     db: Database
     clock: Clock
 
+    garages: GarageLookup
+
     async def garage(self, phone_number_id: str) -> Garage | None:
-        async with self.db.read() as session:
-            return await garage_by_number(session, NumberField.META, phone_number_id)
+        return await self.garages.find(NumberField.META, phone_number_id)
 
 
 META_ROOM = web.AppKey("meta_room", MetaRoom)
@@ -120,7 +127,7 @@ def setup_meta(app: web.Application, config: MetaConfig,
         async with aiohttp.ClientSession() as session:
             api = MetaApi(session, config.access_token, config.api_url)
             engine = ClientEngine(d.db, client_services(d, {PROVIDER: MetaMedia(api)}))
-            app[META_ROOM] = MetaRoom(config, engine, d.db, d.clock)
+            app[META_ROOM] = MetaRoom(config, engine, d.db, d.clock, GarageLookup(d.db))
             retries = asyncio.create_task(retry_forever(engine, PROVIDER, inbound_from_payload))
             yield
             retries.cancel()

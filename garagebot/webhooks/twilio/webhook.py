@@ -30,11 +30,17 @@ from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
 from garagebot.conversations.client.engine import ClientEngine
-from garagebot.core.clientlookup import Garage, NumberField, garage_by_number
+from garagebot.core.clientlookup import Garage, NumberField
 from garagebot.core.enums import Channel
 from garagebot.core.ports import Clock
 from garagebot.core.uow import Database
-from garagebot.webhooks.common import ChannelDeps, apply_status, client_services, retry_forever
+from garagebot.webhooks.common import (
+    ChannelDeps,
+    GarageLookup,
+    apply_status,
+    client_services,
+    retry_forever,
+)
 from garagebot.webhooks.twilio.api import DEFAULT_API_URL, TwilioApi
 from garagebot.webhooks.twilio.media import TwilioMedia
 from garagebot.webhooks.twilio.parse import PROVIDER, inbound_from_payload, parse_message, parse_status
@@ -70,9 +76,10 @@ class TwilioRoom:
         url = signed_url(request, self.config.public_url)
         return verified(self.validator, url, form, request.headers.get(SIGNATURE_HEADER, ""))
 
+    garages: GarageLookup
+
     async def garage(self, number_field: NumberField, number: str) -> Garage | None:
-        async with self.db.lookup() as session:  # one statement: no transaction needed
-            return await garage_by_number(session, number_field, number)
+        return await self.garages.find(number_field, number)
 
 
 TWILIO_ROOM = web.AppKey("twilio_room", TwilioRoom)
@@ -150,7 +157,8 @@ def setup_twilio(app: web.Application, config: TwilioConfig,
         async with aiohttp.ClientSession() as session:
             api = TwilioApi(session, config.account_sid, config.auth_token, config.api_url)
             engine = ClientEngine(d.db, client_services(d, {PROVIDER: TwilioMedia(api)}))
-            app[TWILIO_ROOM] = TwilioRoom(config, RequestValidator(config.auth_token), engine, d.db, d.clock)
+            app[TWILIO_ROOM] = TwilioRoom(config, RequestValidator(config.auth_token), engine, d.db, d.clock,
+                                          GarageLookup(d.db))
             retries = asyncio.create_task(retry_forever(engine, PROVIDER, inbound_from_payload))
             yield
             retries.cancel()

@@ -35,15 +35,15 @@ async def conversation(db: Database, org: OrgId, phone: str) -> Conversation:
             Conversation.organization_id == org, Conversation.address == phone))).one()
 
 
-class FailingOnce(ClientEngine):
-    """An engine whose first attempt dies after recording (a crash, a lost connection)."""
+class Crashing(ClientEngine):
+    """An engine whose attempts die after recording (a crash, a lost connection)
+    until ``broken`` is cleared."""
 
-    failed = False
+    broken = True
 
     async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
                     msg: Inbound, conv: ConversationState, replay: _Replay | None) -> _Turn:
-        if not self.failed:
-            self.failed = True
+        if self.broken:
             raise RuntimeError("connection lost")
         return await super()._turn(uow, garage, client, msg, conv, replay)
 
@@ -54,7 +54,7 @@ async def test_a_failed_attempt_is_kept_unprocessed_and_the_redelivery_runs_it(
     sc = await scene(db, org)
     v = await visit(db, staff, path=(S.DIAGNOSING,))
     plain = sc.engine()
-    engine = FailingOnce(db, plain.services, plain.config)
+    engine = Crashing(db, plain.services, plain.config)
     chat = ClientChat(engine, sc.garage, v.phone)
     msg = chat.inbound("status")
 
@@ -64,6 +64,7 @@ async def test_a_failed_attempt_is_kept_unprocessed_and_the_redelivery_runs_it(
     assert recorded.processed_at is None
     assert await outbox_to(db, v.phone) == []
 
+    engine.broken = False
     handled = await chat.send(msg)
     again = await chat.send(msg)
 

@@ -80,7 +80,7 @@ class Options:
     load: str = "python"
     seconds: int = 10
     warmup_seconds: int = 2
-    rate_cap: int = 8000
+    rate_cap: int = 20000
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -99,7 +99,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
                    help="load generator: wrk (C, Debian's package) or the Python one; auto: wrk if installed")
     p.add_argument("--seconds", type=int, default=10, help="wrk: measured seconds")
     p.add_argument("--warmup-seconds", type=int, default=2, help="wrk: warm-up seconds")
-    p.add_argument("--rate-cap", type=int, default=8000,
+    p.add_argument("--rate-cap", type=int, default=20000,
                    help="wrk: requests prepared per second of run (each is sent at most once)")
     a = p.parse_args(argv)
     load = ("wrk" if chat_wrk.available() else "python") if a.load == "auto" else a.load

@@ -97,20 +97,13 @@ async def garage_by_number(session: AsyncSession, number_field: NumberField, val
 
 
 async def garages_by_number(raw: Any, number_field: NumberField,
-                            values: Sequence[str]) -> list[Garage | LookupError | None]:
+                            values: Sequence[str]) -> list[Garage | None]:
     """``garage_by_number`` for several numbers in one statement on PostgreSQL
-    (``raw``: the asyncpg connection, ``core.pgraw.driver``); a LookupError
-    for a number several garages have."""
+    (``raw``: the asyncpg connection, ``core.pgraw.driver``). The number
+    columns are unique, so a number names one garage at most."""
     rows = await raw.fetch(_PG_GARAGES[number_field], sorted(set(values)))
-    found: dict[str, list[Garage]] = {}
-    for r in rows:
-        found.setdefault(r[0], []).append(Garage(OrgId(r[1]), *r[2:]))
-    out: list[Garage | LookupError | None] = []
-    for v in values:
-        garages = found.get(v, [])
-        out.append(garages[0] if len(garages) == 1 else None if not garages else
-                   LookupError(f"several garages have {number_field.value} {v!r}"))
-    return out
+    found = {r[0]: Garage(OrgId(r[1]), *r[2:]) for r in rows}
+    return [found.get(v) for v in values]
 
 
 async def garage_by_id(session: AsyncSession, org_id: int) -> Garage | None:

@@ -98,7 +98,7 @@ class GarageLookup:
             return await garage_by_number(session, number_field, number)
 
     async def _many(self, number_field: NumberField,
-                    numbers: Sequence[str]) -> list[Garage | LookupError | None]:
+                    numbers: Sequence[str]) -> list[Garage | None]:
         async with self.db.lookup() as session:  # one statement: no transaction needed
             raw = await pgraw.driver(session)
             if raw is None:

@@ -382,8 +382,8 @@ class Engine:
             recipient = msg.reply_to
             if reply.edit_message_id and msg.channel in self.config.editable_channels:
                 recipient = f"{EDIT_PREFIX}{reply.edit_message_id}"
-            uow.send(msg.channel, recipient, locale, reply.key, reply.params, reply.choices,
-                     reply.media)
+            uow.reply(msg.channel, recipient, locale, reply.key, reply.params, reply.choices,
+                      reply.media)
 
 
 async def _refresh_expired(session: AsyncSession) -> None:

@@ -220,13 +220,30 @@ class UnitOfWork:
         media_keys: Sequence[str] = (),
     ) -> OutboxRow:
         """Queue a message (a key and parameters, rendered at send time for ``locale``)."""
-        payload: dict[str, object] = {
-            "key": key,
-            "params": dict(params or {}),
-            "choices": [{"id": c.id, "key": c.key, "params": dict(c.params)} for c in choices],
-            "media": list(media_keys),
-        }
+        payload = _message_payload(key, params, choices, media_keys)
         return self._outbox(OutboxKind.MESSAGE, key, channel, recipient, locale, payload)
+
+    def reply(
+        self,
+        channel: Channel,
+        recipient: str,
+        locale: str,
+        key: str,
+        params: Mapping[str, object] | None = None,
+        choices: Sequence[Choice] = (),
+        media_keys: Sequence[str] = (),
+    ) -> None:
+        """``send`` for the chat engines' replies, which need no row back: on
+        PostgreSQL no ORM object is made, the row goes straight into the
+        commit's one outbox INSERT (``write_outbox``); elsewhere it is ``send``."""
+        if self.session.bind.dialect.name != "postgresql":
+            self.send(channel, recipient, locale, key, params, choices, media_keys)
+            return
+        payload = to_json_object(_message_payload(key, params, choices, media_keys)) or {}
+        self.session.info.setdefault(_OUTBOX_ROWS, []).append((
+            self.org_id, OutboxKind.MESSAGE.value, key, channel.value, recipient, locale,
+            pgraw.jsonb(payload), OutboxStatus.PENDING.value, 0, self.now, self.now))
+        self.outbox_written = True
 
     def _outbox(
         self,
@@ -249,7 +266,18 @@ class UnitOfWork:
         return row
 
 
+def _message_payload(key: str, params: Mapping[str, object] | None, choices: Sequence[Choice],
+                     media_keys: Sequence[str]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "params": dict(params or {}),
+        "choices": [{"id": c.id, "key": c.key, "params": dict(c.params)} for c in choices],
+        "media": list(media_keys),
+    }
+
+
 _OUTBOX = "garagebot.outbox"
+_OUTBOX_ROWS = "garagebot.outbox_rows"  # UnitOfWork.reply's rows, as the INSERT's parameters
 _PG_OUTBOX = (
     "INSERT INTO outbox (organization_id, kind, topic, channel, recipient, locale, payload, status, "
     "attempts, available_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
@@ -262,14 +290,14 @@ async def write_outbox(session: AsyncSession) -> None:
     caller that needed the row's id flushed) are in; elsewhere the commit's
     flush writes them."""
     queued: list[OutboxRow] = session.info.pop(_OUTBOX, [])
-    raw = await pgraw.driver(session) if queued else None
+    replies: list[tuple[Any, ...]] = session.info.pop(_OUTBOX_ROWS, [])
+    raw = await pgraw.driver(session) if queued or replies else None
     if raw is None:
         return
     rows = [r for r in queued if r in session.new]
-    if not rows:
-        return
     for r in rows:
         session.expunge(r)
-    await raw.executemany(_PG_OUTBOX, [
-        (r.organization_id, r.kind, r.topic, r.channel, r.recipient, r.locale, pgraw.jsonb(r.payload),
-         r.status, r.attempts, r.available_at, r.created_at) for r in rows])
+    params = [(r.organization_id, r.kind, r.topic, r.channel, r.recipient, r.locale, pgraw.jsonb(r.payload),
+               r.status, r.attempts, r.available_at, r.created_at) for r in rows]
+    if params or replies:
+        await raw.executemany(_PG_OUTBOX, params + replies)

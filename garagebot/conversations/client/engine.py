@@ -225,7 +225,7 @@ class ClientEngine:
             for p, (uow, turn) in zip(live, turns, strict=True):
                 msg = items[p][1]
                 for r in turn.replies:
-                    uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
+                    uow.reply(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
                 results[p] = Handled(Outcome.HANDLED, turn.replies, turn.locale)
         return results
 
@@ -243,7 +243,7 @@ class ClientEngine:
                                     data=turn.data, now=uow.now):
                 raise Rerun(None)  # another message of the chat was saved first: rerun on its state
             for r in turn.replies:
-                uow.send(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
+                uow.reply(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
         return Handled(Outcome.HANDLED, turn.replies, turn.locale)
 
     async def record(self, garage: Garage, msg: Inbound) -> int | None:

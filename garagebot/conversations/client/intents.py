@@ -72,16 +72,26 @@ _FOLDED = sorted(((normalize(p), i) for i, ps in PHRASES.items() for p in ps), k
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
+def _words(value: str) -> str:
+    """``value``'s words, space-separated and space-padded (whole-word matching by ``in``)."""
+    return f" {' '.join(_WORD.findall(value))} "
+
+
+# Each phrase with its padded words, computed once (every client message is matched against all).
+_MATCHERS = tuple((phrase, _words(phrase), intent) for phrase, intent in _FOLDED)
+
+
 def intents(text: str) -> list[Intent]:
     """Every intent named in ``text``, most specific phrase first."""
     value = normalize(text)
     if not value:
         return []
-    padded = f" {' '.join(_WORD.findall(value))} "
+    padded = _words(value)
     found: list[Intent] = []
-    for phrase, intent in _FOLDED:
-        words = f" {' '.join(_WORD.findall(phrase))} "
-        if (value == phrase or (words.strip() and words in padded)) and intent not in found:
+    for phrase, words, intent in _MATCHERS:
+        if intent in found:
+            continue
+        if value == phrase or (words != "  " and words in padded):
             found.append(intent)
     return found
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from garagebot.bot.parse import parse_update
+from garagebot.bot.parse import _library, _plain, parse_update
 from garagebot.conversations.types import Inbound, Location, MediaKind, MediaRef
 from garagebot.core.enums import Channel
 from tests.bot.conftest import update
@@ -75,3 +77,42 @@ def test_a_future_update_kind_is_none_and_garbage_is_an_error() -> None:
         parse_update({"message": {}}, NOW)
     with pytest.raises(ValueError, match="malformed"):
         parse_update({"update_id": 8, "message": {"text": "no chat"}}, NOW)
+
+
+FIXTURE_NAMES = sorted(p.stem for p in (Path(__file__).parents[1] / "fixtures" / "telegram").glob("*.json"))
+
+
+def variants() -> list[tuple[str, dict[str, Any]]]:
+    """Every captured update, and the plain shapes bent the ways the Bot API allows."""
+    out = [(name, update(name, USER, update_id=7001)) for name in FIXTURE_NAMES]
+    bot = update("text", USER, update_id=7002)
+    bot["message"]["from"]["is_bot"] = True
+    group = update("group_text", USER, update_id=7003)
+    no_lang = update("text", USER, update_id=7004)
+    del no_lang["message"]["from"]["language_code"]
+    sticker = update("text", USER, update_id=7005)
+    del sticker["message"]["text"]
+    sticker["message"]["sticker"] = {"file_id": "CAAC", "file_unique_id": "u", "width": 512, "height": 512,
+                                     "is_animated": False, "is_video": False, "type": "regular"}
+    empty_press = update("callback_query", USER, update_id=7006, data="")
+    inline_press = update("callback_query", USER, update_id=7007)
+    del inline_press["callback_query"]["message"]
+    inline_press["callback_query"]["inline_message_id"] = "AAAA"
+    out += [("bot", bot), ("group", group), ("no_lang", no_lang), ("sticker", sticker),
+            ("empty_press", empty_press), ("inline_press", inline_press)]
+    return out
+
+
+@pytest.mark.parametrize(("name", "raw"), variants(), ids=[n for n, _ in variants()])
+def test_the_fast_path_reads_every_update_as_the_library_does(name: str, raw: dict[str, Any]) -> None:
+    fast = _plain(raw, NOW)
+    assert parse_update(raw, NOW) == (fast if fast is not None else _library(raw, NOW))
+    if fast is not None:
+        assert fast == _library(raw, NOW)
+
+
+def test_plain_text_and_button_presses_take_the_fast_path() -> None:
+    for name in ("text", "edited_message", "callback_query"):
+        assert _plain(update(name, USER, update_id=7100), NOW) is not None, name
+    for name in ("photo", "document", "voice", "location", "group_text", "unknown_kind"):
+        assert _plain(update(name, USER, update_id=7101), NOW) is None, name

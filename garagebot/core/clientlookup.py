@@ -176,11 +176,7 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
     if raw is not None:
         found = (await raw.fetchrow(_PG_ACTIVE_VISIT, org_id, client_id)
                  or await raw.fetchrow(_PG_DELIVERED_VISIT, org_id, client_id))
-        if found is None:
-            return None
-        return ClientVisit(SessionId(found[0]), found[1], SessionStatus(found[2]), found[3], found[4],
-                           found[5], found[6], found[7], found[8], found[9],
-                           UserId(found[10]) if found[10] else None)
+        return None if found is None else _visit(tuple(found))
     rs = RepairSession
     base = (
         select(rs, Vehicle.plate, Vehicle.make, Vehicle.model)
@@ -200,6 +196,33 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
         SessionId(s.id), s.number, SessionStatus(s.status), s.eta, s.opened_at, s.delivered_at,
         s.delivery_pin, plate, make, model, UserId(s.advisor_id) if s.advisor_id else None,
     )
+
+
+def _visit(row: Sequence[Any]) -> ClientVisit:
+    """A ClientVisit from the columns of ``_PG_VISIT``."""
+    return ClientVisit(SessionId(row[0]), row[1], SessionStatus(row[2]), row[3], row[4], row[5], row[6],
+                       row[7], row[8], row[9], UserId(row[10]) if row[10] else None)
+
+
+def _for_each(sql: str) -> str:
+    return sql.replace("$1", "t.o").replace("$2", "t.c")
+
+
+# current_visit for each (garage, client) of a group: the active visit if any, else the delivered one.
+_PG_VISITS = (
+    "SELECT t.i, v.* FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS t(o, c, i) "
+    "CROSS JOIN LATERAL (SELECT * FROM ("
+    f"SELECT 0 AS pref, a.* FROM ({_for_each(_PG_ACTIVE_VISIT)}) AS a UNION ALL "
+    f"SELECT 1 AS pref, d.* FROM ({_for_each(_PG_DELIVERED_VISIT)}) AS d"
+    ") AS u ORDER BY pref LIMIT 1) AS v")
+
+
+async def current_visits(raw: Any, wanted: Sequence[tuple[int, int]]) -> list[ClientVisit | None]:
+    """``current_visit`` for several (garage, client) in one statement on
+    PostgreSQL (``raw``: the asyncpg connection, ``core.pgraw.driver``)."""
+    rows = await raw.fetch(_PG_VISITS, [o for o, _ in wanted], [c for _, c in wanted])
+    found = {int(r[0]) - 1: _visit(tuple(r)[2:]) for r in rows}
+    return [found.get(i) for i in range(len(wanted))]
 
 
 async def pending_quote(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> QuoteId | None:

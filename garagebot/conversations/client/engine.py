@@ -29,9 +29,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,6 +68,7 @@ from garagebot.core.clientlookup import (
     client_by_phone,
     clients_by_phone,
     current_visit,
+    current_visits,
 )
 from garagebot.core.consent import (
     OPTED_IN_KEY,
@@ -111,6 +113,13 @@ class _Turn:
 
 
 @dataclass(frozen=True, slots=True)
+class _Read:
+    """What a group read for a turn before the turns ran (one statement for all)."""
+
+    visit: ClientVisit | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Replay:
     """What a rolled-back attempt learned, for the rerun at the same version:
     the refusal to answer with, or (None) that the turn failed."""
@@ -135,6 +144,20 @@ class ClientEngine:
         if self.groups is not None:
             return await self.groups.submit((garage, msg))
         return await self.handle_alone(garage, msg)
+
+    @staticmethod
+    async def _read_ahead(raw: Any, items: Sequence[tuple[Garage, Inbound]],
+                          clients: Sequence[ClientContact | None], live: list[int]) -> dict[int, _Read]:
+        """The current visit of every client of the group, in one statement. A
+        client who wrote on two channels at once (two chats of one group) reads
+        it in the turn instead, since the first turn may change it."""
+        seen = Counter(c.id for p in live if (c := clients[p]) is not None)
+        wanted = [p for p in live if (c := clients[p]) is not None and seen[c.id] == 1]
+        if not wanted:
+            return {}
+        visits = await current_visits(raw, [(items[p][0].id, cast(ClientContact, clients[p]).id)
+                                            for p in wanted])
+        return {p: _Read(v) for p, v in zip(wanted, visits, strict=True)}
 
     async def handle_alone(self, garage: Garage, msg: Inbound, replay: _Replay | None = None) -> Handled:
         """``handle`` in transactions of its own; ``replay``: what a group's
@@ -208,6 +231,7 @@ class ClientEngine:
             convs = await store.load_or_create_many(
                 raw, [(items[p][0].id, items[p][1].channel.value, items[p][1].sender) for p in live],
                 flow=CLIENT_FLOW, state=ClientState.MAIN.value, now=shared.now)
+            reads = await self._read_ahead(raw, items, clients, live)
             turns: list[tuple[UnitOfWork, _Turn]] = []
             for p, conv in zip(live, convs, strict=True):
                 (garage, msg), client = items[p], clients[p]
@@ -215,7 +239,7 @@ class ClientEngine:
                          else Actor.system(garage.id, msg.channel))
                 uow = shared.unit_of_work(actor)
                 try:
-                    turns.append((uow, await self._turn(uow, garage, client, msg, conv, None)))
+                    turns.append((uow, await self._turn(uow, garage, client, msg, conv, None, reads.get(p))))
                 except Rerun as rerun:
                     raise TurnRerun(p, rerun.replay) from rerun
             saves = [store.NewState(conv, CLIENT_FLOW, turn.state.value, turn.data)
@@ -264,7 +288,9 @@ class ClientEngine:
         return None if row.processed_at is not None else int(row.id)
 
     async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None, msg: Inbound,
-                    conv: store.ConversationState, replay: _Replay | None) -> _Turn:
+                    conv: store.ConversationState, replay: _Replay | None,
+                    read: _Read | None = None) -> _Turn:
+        """One turn. ``read``: what a group read for it beforehand."""
         state, data = self._position(conv, uow.now)
         locale = await self._locale(uow, garage, client, msg, data, fresh=conv.version == 0)
         data["lang"] = locale
@@ -272,7 +298,12 @@ class ClientEngine:
             if msg.text and msg.choice is None else None
         if change is not None:
             return await self._consent(uow, client, change, msg, data, locale)
-        visit = await current_visit(uow.session, garage.id, client.id) if client is not None else None
+        if client is None:
+            visit = None
+        elif read is not None:
+            visit = read.visit
+        else:
+            visit = await current_visit(uow.session, garage.id, client.id)
         if (client is not None and not client.consent) or (client is None and data.get("stopped")):
             ctx = self._ctx(uow, garage, client, msg, state, data, locale, visit)
             await forward_to_staff(uow, threads.message_for_staff(ctx, msg.text, len(msg.media)))

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from garagebot.conversations.client.engine import ClientEngine, _Replay, _Turn
+from garagebot.conversations.client.engine import ClientEngine, _Read, _Replay, _Turn
 from garagebot.conversations.store import ConversationState
 from garagebot.conversations.types import Inbound, Outcome
 from garagebot.core.clientlookup import ClientContact, Garage
@@ -42,10 +42,11 @@ class Crashing(ClientEngine):
     broken = True
 
     async def _turn(self, uow: UnitOfWork, garage: Garage, client: ClientContact | None,
-                    msg: Inbound, conv: ConversationState, replay: _Replay | None) -> _Turn:
+                    msg: Inbound, conv: ConversationState, replay: _Replay | None,
+                    read: _Read | None = None) -> _Turn:
         if self.broken:
             raise RuntimeError("connection lost")
-        return await super()._turn(uow, garage, client, msg, conv, replay)
+        return await super()._turn(uow, garage, client, msg, conv, replay, read)
 
 
 async def test_a_failed_attempt_is_kept_unprocessed_and_the_redelivery_runs_it(

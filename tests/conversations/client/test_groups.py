@@ -15,14 +15,16 @@ from garagebot.conversations.client import engine as client_engine
 from garagebot.conversations.client.engine import ClientEngine
 from garagebot.conversations.client.types import ClientCtx, ClientStep
 from garagebot.conversations.types import Outcome
-from garagebot.core.clientlookup import NumberField
+from garagebot.core import pgraw
+from garagebot.core.clientlookup import NumberField, current_visit, current_visits
 from garagebot.core.enums import SessionStatus
-from garagebot.core.ids import OrgId
+from garagebot.core.ids import ClientId, OrgId
 from garagebot.core.models import ChannelContact, InboundEvent
 from garagebot.core.uow import Database
 from garagebot.webhooks.common import GarageLookup
 from tests.conftest import Staff
 from tests.conversations.client.harness import ClientChat, Scene, mobile, outbox_to, scene, visit
+from tests.conversations.client.test_feedback import delivered
 
 S = SessionStatus
 
@@ -119,3 +121,26 @@ async def test_garages_asked_for_at_once_are_looked_up_in_one_statement(db: Data
 
     assert list(found) == [sc.garage, sc.garage, None, sc.garage]
     assert await lookup.find(NumberField.SMS, sc.whatsapp) is None  # a number is looked up in its own column
+
+
+async def test_a_group_reads_every_clients_visit_as_each_would_alone(
+    db: Database, org: OrgId, staff: Staff
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("the group's reads are PostgreSQL only")
+    active = await visit(db, staff, path=(S.DIAGNOSING,))
+    done = await delivered(db, staff)
+    back = await delivered(db, staff)
+    again = await visit(db, staff, path=(S.DIAGNOSING,), phone=back.phone)  # delivered, and back again
+    assert again.client_id == back.client_id
+    wanted = [(int(org), int(c)) for c in (active.client_id, done.client_id, 10**12, back.client_id)]
+
+    async with db.read() as s:
+        raw = await pgraw.driver(s)
+        together = await current_visits(raw, wanted)
+        alone = [await current_visit(s, OrgId(o), ClientId(c)) for o, c in wanted]
+
+    assert together == alone
+    assert [v.status if v else None for v in together] == [S.DIAGNOSING, S.DELIVERED, None, S.DIAGNOSING]
+    assert together[3] is not None
+    assert together[3].session_id == again.session_id

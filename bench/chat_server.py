@@ -10,6 +10,9 @@ notified either). The aiohttp access log is off.
 ``bare``: an aiohttp app with the same webhook paths whose handler reads the
 body and does one raw asyncpg INSERT of it per request (the baseline).
 
+Both run with ``garagebot serve``'s garbage-collection settings
+(``garagebot.app.server.tune_gc_for_serving``).
+
 Prints ``ready`` once the socket listens.
 """
 
@@ -91,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not a.url:
             p.error("bare needs --url")
         app = bare_application(a.url, a.pool)
+    from garagebot.app.server import tune_gc_for_serving
+
+    tune_gc_for_serving()  # as ``garagebot serve`` does, for both servers
     web.run_app(app, host=a.host, port=a.port, reuse_port=True, access_log=None,
                 print=lambda _msg: print("ready", flush=True), handle_signals=True)
 

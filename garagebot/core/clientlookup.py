@@ -71,7 +71,9 @@ _PG_CLIENT = ("SELECT id, name, phone, locale, messaging_consent FROM client "
               "WHERE organization_id = $1 AND phone = $2")
 _PG_VISIT = (
     "SELECT s.id, s.number, s.status, s.eta, s.opened_at, s.delivered_at, s.delivery_pin, v.plate, v.make, "
-    "v.model, s.advisor_id FROM repair_session s "
+    "v.model, s.advisor_id, (SELECT q.id FROM quote q WHERE q.organization_id = $1 AND q.session_id = s.id "
+    f"AND q.status = '{QuoteStatus.SENT.value}' ORDER BY q.version DESC LIMIT 1) AS pending_quote "
+    "FROM repair_session s "
     "JOIN vehicle v ON v.id = s.vehicle_id AND v.organization_id = $1 "
     "WHERE s.organization_id = $1 AND s.client_id = $2 AND {} ORDER BY {} DESC, s.id DESC LIMIT 1")
 _PG_ACTIVE_VISIT = _PG_VISIT.format("s." + ACTIVE_SESSION_SQL, "s.opened_at")
@@ -164,6 +166,9 @@ class ClientVisit:
     make: str | None
     model: str | None
     advisor_id: UserId | None
+    # The quote version waiting for the client's decision when the visit was
+    # read (a turn reads its visit first, before it changes anything).
+    pending_quote: QuoteId | None
 
     @property
     def active(self) -> bool:
@@ -195,13 +200,15 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
     return ClientVisit(
         SessionId(s.id), s.number, SessionStatus(s.status), s.eta, s.opened_at, s.delivered_at,
         s.delivery_pin, plate, make, model, UserId(s.advisor_id) if s.advisor_id else None,
+        await pending_quote(session, org_id, SessionId(s.id)),
     )
 
 
 def _visit(row: Sequence[Any]) -> ClientVisit:
     """A ClientVisit from the columns of ``_PG_VISIT``."""
     return ClientVisit(SessionId(row[0]), row[1], SessionStatus(row[2]), row[3], row[4], row[5], row[6],
-                       row[7], row[8], row[9], UserId(row[10]) if row[10] else None)
+                       row[7], row[8], row[9], UserId(row[10]) if row[10] else None,
+                       None if row[11] is None else QuoteId(int(row[11])))
 
 
 def _for_each(sql: str) -> str:

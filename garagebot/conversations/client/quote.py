@@ -21,7 +21,6 @@ from garagebot.conversations.types import ParamValue, Reply
 from garagebot.core.billing.enums import LineDecision, QuoteStatus
 from garagebot.core.billing.quote_flow import decide_quote_lines
 from garagebot.core.billing.views import QuoteLineView, QuoteView, quote_view
-from garagebot.core.clientlookup import pending_quote
 from garagebot.core.errors import InvalidInput
 from garagebot.core.ids import OrgId, QuoteId, QuoteLineId
 from garagebot.core.links import approval_url
@@ -40,7 +39,7 @@ async def open_quote(ctx: ClientCtx) -> QuoteView | None:
     """The quote version waiting for this client's decision, if any."""
     if ctx.visit is None:
         return None
-    qid = await pending_quote(ctx.uow.session, OrgId(ctx.garage.id), ctx.visit.session_id)
+    qid = ctx.visit.pending_quote  # read with the visit, at the start of the turn
     return None if qid is None else await quote_view(ctx.uow.session, OrgId(ctx.garage.id), qid)
 
 

@@ -9,10 +9,9 @@ from babel.dates import format_datetime
 
 from garagebot.conversations.client.types import ClientCtx, ClientStep, reply
 from garagebot.conversations.types import Reply
-from garagebot.core.clientlookup import ClientVisit, pending_quote
+from garagebot.core.clientlookup import ClientVisit
 from garagebot.core.consent import set_client_locale
 from garagebot.core.enums import Locale, SessionStatus
-from garagebot.core.ids import OrgId
 from garagebot.core.links import timeline_url
 from garagebot.core.ports import Choice
 
@@ -67,7 +66,7 @@ async def menu_reply(ctx: ClientCtx) -> ClientStep:
     """A greeting with what the client can do now, as buttons (or numbers)."""
     choices = [Choice(STATUS_CHOICE, "client.choice_status")]
     visit = ctx.visit
-    if visit is not None and await pending_quote(ctx.uow.session, OrgId(ctx.garage.id), visit.session_id):
+    if visit is not None and visit.pending_quote is not None:
         choices.append(Choice(QUOTE_CHOICE, "client.choice_quote"))
     if visit is not None and visit.status in PIN_STATUSES:
         choices.append(Choice(PIN_CHOICE, "client.choice_pin"))

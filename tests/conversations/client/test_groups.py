@@ -23,7 +23,15 @@ from garagebot.core.models import ChannelContact, InboundEvent
 from garagebot.core.uow import Database
 from garagebot.webhooks.common import GarageLookup
 from tests.conftest import Staff
-from tests.conversations.client.harness import ClientChat, Scene, mobile, outbox_to, scene, visit
+from tests.conversations.client.harness import (
+    ClientChat,
+    Scene,
+    mobile,
+    outbox_to,
+    scene,
+    sent_quote,
+    visit,
+)
 from tests.conversations.client.test_feedback import delivered
 
 S = SessionStatus
@@ -129,6 +137,7 @@ async def test_a_group_reads_every_clients_visit_as_each_would_alone(
     if db.dialect != "postgresql":
         pytest.skip("the group's reads are PostgreSQL only")
     active = await visit(db, staff, path=(S.DIAGNOSING,))
+    qid, _ = await sent_quote(db, staff, active)
     done = await delivered(db, staff)
     back = await delivered(db, staff)
     again = await visit(db, staff, path=(S.DIAGNOSING,), phone=back.phone)  # delivered, and back again
@@ -141,6 +150,8 @@ async def test_a_group_reads_every_clients_visit_as_each_would_alone(
         alone = [await current_visit(s, OrgId(o), ClientId(c)) for o, c in wanted]
 
     assert together == alone
-    assert [v.status if v else None for v in together] == [S.DIAGNOSING, S.DELIVERED, None, S.DIAGNOSING]
+    assert [v.status if v else None for v in together] == [S.AWAITING_CLIENT_APPROVAL, S.DELIVERED, None,
+                                                           S.DIAGNOSING]
     assert together[3] is not None
     assert together[3].session_id == again.session_id
+    assert [v.pending_quote if v else None for v in together] == [qid, None, None, None]

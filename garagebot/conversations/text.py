@@ -10,6 +10,7 @@ number ("start 2"/"ابدأ ٢").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ _TRAILING = re.compile(r"[\s.!?؟،,:;…]+$")
 _SESSION = re.compile(r"\bSES[\s-]?(\d{8})[\s-]?(\d{1,4})\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
-    """The comparable form of typed text (see the module docstring)."""
+    """The comparable form of typed text (see the module docstring); cached,
+    as every message is matched against several vocabularies."""
     value = ascii_digits(clean_text(text))
     value = _DIACRITICS.sub("", value).translate(_LETTERS).casefold()
     value = _SPACES.sub(" ", value).strip()
@@ -75,6 +78,7 @@ class Vocabulary:
     def __init__(self, phrases: Mapping[str, Iterable[str]]) -> None:
         pairs = [(normalize(p), intent) for intent, ps in phrases.items() for p in ps]
         self._phrases = sorted(pairs, key=lambda pair: -len(pair[0]))
+        self._prefixes = tuple((phrase, phrase + " ", intent) for phrase, intent in self._phrases)
 
     def match(self, text: str) -> Match | None:
         """The intent of ``text``: a phrase alone, or a phrase and then a number
@@ -82,11 +86,11 @@ class Vocabulary:
         value = normalize(text)
         if not value:
             return None
-        for phrase, intent in self._phrases:
+        for phrase, prefix, intent in self._prefixes:
             if value == phrase:
                 return Match(intent)
-            if value.startswith(phrase + " "):
-                rest = value[len(phrase) + 1:].strip()
+            if value.startswith(prefix):
+                rest = value[len(prefix):].strip()
                 return Match(intent, parse_int(rest), rest)
         return None
 

@@ -270,8 +270,9 @@ class Engine:
                     raise TurnRerun(p, rerun.replay) from rerun
             saves = [store.NewState(conv, t.position.flow, t.position.state, t.position.blob())
                      for conv, (_, t) in zip(convs, turns, strict=True)]
-            if not await store.save_many(raw, saves, shared.now):
-                raise GroupConflict  # another process saved one of the chats first
+            lost = await store.save_many(raw, saves, shared.now)
+            if lost:  # another process saved these chats first
+                raise GroupConflict([live[i][0] for i in lost])
             locales = {int(r[0]): r[1] for r in await raw.fetch(
                 _PG_LOCALES, sorted({me.user_id for _, me, _ in live}))}
             for (p, me, m), (uow, turn) in zip(live, turns, strict=True):

@@ -130,7 +130,12 @@ GROUP_ATTEMPTS = 4  # then whatever is left of a group runs message by message
 
 
 class GroupConflict(Exception):
-    """Another process saved a chat of the group since the group loaded it."""
+    """Another process saved chats of the group since the group loaded them:
+    the messages at ``positions``."""
+
+    def __init__(self, positions: Sequence[int]) -> None:
+        super().__init__(positions)
+        self.positions = list(positions)
 
 
 class TurnRerun(Exception):
@@ -154,8 +159,10 @@ async def commit_or_split(
     raises ``TurnRerun`` the transaction is gone: that message runs alone,
     handed what its turn learned (``alone(position, replay)``: a refusal is
     answered without running its step again), and the others are attempted
-    again as a group. On ``GroupConflict`` or any other error every message
-    left runs alone (the engine's own path, which handles both)."""
+    again as a group. On ``GroupConflict`` the messages whose chats another
+    process saved first run alone (the engine's own path reruns them on the
+    fresh state) and the others are attempted again as a group. On any other
+    error every message left runs alone."""
     results: dict[int, R | BaseException] = {}
     replays: dict[int, object] = {}
     grouped, solo = list(positions), []
@@ -169,8 +176,14 @@ async def commit_or_split(
             solo.append(rerun.position)
             replays[rerun.position] = rerun.replay
             continue
-        except GroupConflict:
-            break
+        except GroupConflict as conflict:
+            lost = [p for p in conflict.positions if p in grouped]
+            if not lost:  # nothing to take out: no point in the same group again
+                break
+            for p in lost:
+                grouped.remove(p)
+            solo += lost
+            continue
         except Exception:  # logged; each message then runs alone, and fails there if it must
             log.warning("a group of %d chat messages failed; running each alone", len(grouped), exc_info=True)
             break

@@ -200,7 +200,7 @@ _PG_SAVE_MANY = (
     "UPDATE conversation AS c SET flow = t.f, state = t.s, data = t.d::jsonb, version = t.v + 1, "
     "updated_at = $6 "
     "FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[]) AS t(id, v, f, s, d) "
-    "WHERE c.id = t.id AND c.version = t.v")
+    "WHERE c.id = t.id AND c.version = t.v RETURNING c.id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,11 +213,11 @@ class NewState:
     data: Mapping[str, JsonValue]
 
 
-async def save_many(raw: Any, saves: Sequence[NewState], now: dt.datetime) -> bool:
-    """``save`` for a group of distinct chats: True when every one was saved;
-    False when any was saved by someone else since it was loaded (the caller
-    rolls the whole group back)."""
-    status = await raw.execute(
+async def save_many(raw: Any, saves: Sequence[NewState], now: dt.datetime) -> list[int]:
+    """``save`` for a group of distinct chats; the positions of those someone
+    else saved since they were loaded (not saved: the caller rolls the group back)."""
+    rows = await raw.fetch(
         _PG_SAVE_MANY, [s.loaded.id for s in saves], [s.loaded.version for s in saves],
         [s.flow for s in saves], [s.state for s in saves], [pgraw.jsonb(dict(s.data)) for s in saves], now)
-    return cast(str, status) == f"UPDATE {len(saves)}"
+    saved = {int(r[0]) for r in rows}
+    return [i for i, s in enumerate(saves) if s.loaded.id not in saved]

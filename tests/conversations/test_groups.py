@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from garagebot.conversations.engine import Engine, EngineConfig
-from garagebot.conversations.groups import GroupCommit, GroupConfig
+from garagebot.conversations.groups import (
+    GroupCommit,
+    GroupConfig,
+    GroupConflict,
+    TurnRerun,
+    commit_or_split,
+)
 from garagebot.conversations.types import Outcome
 from garagebot.core.ids import OrgId
 from garagebot.core.models import AuditEntry, InboundEvent
@@ -132,6 +138,29 @@ async def test_a_message_whose_caller_gave_up_before_its_group_is_not_run() -> N
 
     assert list(await asyncio.gather(first, kept)) == ["A:1", "C:1"]
     assert rec.groups == [["a:1"], ["c:1"]]
+
+
+async def test_a_group_that_lost_some_chats_to_another_process_commits_the_others_together() -> None:
+    attempts: list[list[int]] = []
+    alone: list[tuple[int, object]] = []
+
+    async def attempt(positions: list[int]) -> tuple[dict[int, str], list[int]]:
+        attempts.append(list(positions))
+        if 1 in positions:
+            raise GroupConflict([1])
+        if 3 in positions:
+            raise TurnRerun(3, "refused")
+        return {p: f"group {p}" for p in positions if p != 4}, [4]
+
+    async def run_alone(p: int, replay: object) -> str:
+        alone.append((p, replay))
+        return f"alone {p}"
+
+    results = await commit_or_split(range(5), attempt, run_alone)
+
+    assert attempts == [[0, 1, 2, 3, 4], [0, 2, 3, 4], [0, 2, 4]]
+    assert sorted(alone, key=lambda a: a[0]) == [(1, None), (3, "refused"), (4, None)]
+    assert results == {0: "group 0", 1: "alone 1", 2: "group 2", 3: "alone 3", 4: "alone 4"}
 
 
 # --- the staff engine's groups, on PostgreSQL -----------------------------------------------

@@ -244,8 +244,9 @@ class ClientEngine:
                     raise TurnRerun(p, rerun.replay) from rerun
             saves = [store.NewState(conv, CLIENT_FLOW, turn.state.value, turn.data)
                      for conv, (_, turn) in zip(convs, turns, strict=True)]
-            if not await store.save_many(raw, saves, shared.now):
-                raise GroupConflict  # another process saved one of the chats first
+            lost = await store.save_many(raw, saves, shared.now)
+            if lost:  # another process saved these chats first
+                raise GroupConflict([live[i] for i in lost])
             for p, (uow, turn) in zip(live, turns, strict=True):
                 msg = items[p][1]
                 for r in turn.replies:

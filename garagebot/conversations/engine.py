@@ -16,6 +16,12 @@ unit of work is rolled back and run again, a bounded number of times:
 
 The last two apply only while the chat is still at the version that failed.
 
+On PostgreSQL ``handle`` goes through group commit (``conversations.groups``):
+the messages of distinct chats that wait while a group runs are processed
+together in one transaction (``_group_attempt``: one statement each for the
+senders, the deliveries, the chats, their saves, the locales and the outbox),
+and a message the group cannot commit runs alone as above (``handle_alone``).
+
 Outbox contract for edits: on channels that can edit a sent message
 (``EngineConfig.editable_channels``), a reply with ``edit_message_id`` is
 queued with recipient ``"edit:<provider message id>"``; the channel's

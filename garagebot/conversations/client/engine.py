@@ -20,6 +20,12 @@ attempt cannot commit as it is, the unit of work is rolled back and run again
 after a refusal (DomainError) with the refusal as the answer, its writes gone;
 after a failure with an apology, the message forwarded to staff.
 
+On PostgreSQL ``handle`` goes through group commit (``conversations.groups``):
+the deliveries waiting at one moment are recorded in one statement that
+commits by itself, then processed together in one transaction
+(``_group_attempt``); a delivery the group cannot commit runs alone as
+above (``handle_alone``).
+
 An opted-out client gets nothing but the confirmation of STOP or START;
 what they write is still forwarded to staff (never dropped).
 """

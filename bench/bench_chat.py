@@ -228,6 +228,12 @@ class Servers:
                 proc.wait()
 
 
+def _plan(opts: Options) -> str:
+    if opts.load == "wrk":
+        return f"{opts.warmup_seconds} s of warm-up not measured, then {opts.seconds} s measured"
+    return f"{opts.warmup} warm-up requests not measured, then {opts.requests} measured"
+
+
 def load(opts: Options) -> Any:
     if opts.load == "wrk":
         return functools.partial(chat_wrk.run_load, warmup_seconds=opts.warmup_seconds,
@@ -410,8 +416,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     opts = parse_args(argv)
     print(f"machine: {os.cpu_count()} cores (server, load generator and PostgreSQL share them); "
           f"server processes: {opts.workers} (app and bare alike, SO_REUSEPORT); load generator: "
-          f"1 separate process, {opts.concurrency} requests in flight over keep-alive connections; "
-          f"{opts.warmup} warm-up requests not measured, then {opts.requests} measured", flush=True)
+          f"1 separate process ({opts.load}), {opts.concurrency} requests in flight over keep-alive "
+          f"connections; {_plan(opts)}", flush=True)
     print("outbound sending is not measured: the app runs with the outbox drain off "
           "(open_runtime(in_process_drain=False), no Redis URL); replies stay committed in the outbox",
           flush=True)

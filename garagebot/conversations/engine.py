@@ -56,7 +56,7 @@ from garagebot.conversations.groups import (
     commit_or_split,
 )
 from garagebot.conversations.linking import handle_stranger, start_code
-from garagebot.conversations.router import MENU_FLOW, MENU_STATE, Registry, StaffMember
+from garagebot.conversations.router import MENU_FLOW, MENU_STATE, Registry, StaffMember, Waiting
 from garagebot.conversations.types import Handled, Inbound, MediaSources, Outcome, Reply
 from garagebot.core import pgraw
 from garagebot.core.actor import Actor
@@ -267,6 +267,10 @@ class Engine:
             convs = await store.load_or_create_many(
                 raw, [(me.org_id, m.channel.value, m.reply_to) for _, me, m in live],
                 flow=MENU_FLOW, state=MENU_STATE, now=shared.now)
+            waiting = [Waiting(me, m, conv.flow, conv.state)
+                       for (_, me, m), conv in zip(live, convs, strict=True)]
+            for read_ahead in self.dialog.registry.read_aheads:
+                await read_ahead(shared.session, waiting, shared.now)
             turns: list[tuple[UnitOfWork, Turn]] = []
             for (p, me, m), conv in zip(live, convs, strict=True):
                 uow = shared.unit_of_work(Actor.user(me.org_id, me.user_id, m.channel))

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from garagebot.conversations.types import Inbound, MediaRef, MediaSources, Reply
 from garagebot.core.enums import Role
 from garagebot.core.ids import OrgId, UserId
@@ -131,12 +133,36 @@ class MenuEntry:
         return self.permission is None or allowed(role, self.permission)
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A message of a chat group (``conversations.groups``) and where its chat
+    is, before the group's turns run."""
+
+    me: StaffMember
+    msg: Inbound
+    flow: str
+    state: str
+
+
+# What some turns of a chat group will read first, read for all of them in one
+# statement before the turns run (``Registry.add_read_ahead``).
+ReadAhead = Callable[[AsyncSession, Sequence[Waiting], dt.datetime], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Registry:
-    """Flows by name and the main-menu entries, built once at start-up."""
+    """Flows by name, the main-menu entries and the flows' read-aheads, built
+    once at start-up."""
 
     flows: dict[str, Flow] = field(default_factory=dict)
     menu: list[MenuEntry] = field(default_factory=list)
+    read_aheads: list[ReadAhead] = field(default_factory=list)
+
+    def add_read_ahead(self, read_ahead: ReadAhead) -> None:
+        """A flow's read for a chat group: it must keep what it reads for a
+        turn that reads it *before changing anything* (a read after a change
+        must see the change), and let every other turn read for itself."""
+        self.read_aheads.append(read_ahead)
 
     def add_flow(self, flow: Flow) -> None:
         if flow.name in self.flows:

@@ -13,7 +13,7 @@ from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
 from garagebot.conversations.staff.parts import PARTS
 from garagebot.conversations.staff.sessions import SESSIONS
-from garagebot.conversations.staff.technician import Technician
+from garagebot.conversations.staff.technician import Technician, read_lists_ahead
 from garagebot.core.enums import Role
 from garagebot.core.permissions import Permission
 from garagebot.core.ports import FileStorage
@@ -39,6 +39,7 @@ MENU_ENTRIES = (
 def register_staff_flows(registry: Registry, storage: FileStorage | None = None) -> None:
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
+    registry.add_read_ahead(read_lists_ahead)
     for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:

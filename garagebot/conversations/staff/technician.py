@@ -23,11 +23,25 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from garagebot.conversations.router import MENU, Flow, StateSpec, Step, StepContext, go, stay
+from garagebot.conversations.router import (
+    MENU,
+    MENU_FLOW,
+    MENU_STATE,
+    Flow,
+    StateSpec,
+    Step,
+    StepContext,
+    Waiting,
+    go,
+    stay,
+)
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.parts import FLOW as PARTS_FLOW
 from garagebot.conversations.staff.parts import PartsState
@@ -40,6 +54,7 @@ from garagebot.core.models import Step as StepRow
 from garagebot.core.models import StepChecklistItem
 from garagebot.core.ports import FileStorage
 from garagebot.core.work.exceptions import flag_exception
+from garagebot.core.work.queries import read_my_jobs_ahead
 from garagebot.core.work.steps import add_step_note, complete_step, tick_checklist_item
 from garagebot.core.work.timers import pause_timer, start_timer, stop_timer
 
@@ -52,6 +67,25 @@ class TechState(StrEnum):
     NOTE = "note"
     FLAG = "flag"
     EXTRA = "extra"
+
+
+_LISTS_AT = frozenset({(MENU_FLOW, MENU_STATE), (FLOW, TechState.JOBS.value)})
+
+
+def lists_only(waiting: Waiting) -> bool:
+    """Whether the message only asks for the job list where that changes
+    nothing before the list is read: plain "my jobs" at the menu or on the
+    list itself (``asks_for_the_list``)."""
+    msg = waiting.msg
+    if (waiting.flow, waiting.state) not in _LISTS_AT or msg.media or msg.choice is not None or not msg.text:
+        return False
+    found = c.WORDS.match(msg.text)
+    return found is not None and found.intent == "my_jobs" and not found.rest
+
+
+async def read_lists_ahead(session: AsyncSession, waiting: Sequence[Waiting], now: dt.datetime) -> None:
+    """The job lists a chat group's plain "my jobs" will show, in one statement."""
+    await read_my_jobs_ahead(session, [(w.me.org_id, w.me.user_id) for w in waiting if lists_only(w)], now)
 
 
 def _to_step(step_id: int, *replies: Reply) -> Step:

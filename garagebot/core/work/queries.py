@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,12 +124,60 @@ async def my_jobs(
     uq_time_log_one_running) are joined, so a person with hundreds of open
     steps costs ``limit`` key lookups. (Steps of closed job cards are never
     open: rejecting a card skips them, approving needs them finished.)"""
+    ahead = session.info.get(_AHEAD)
+    if ahead:  # read for a chat group beforehand (read_my_jobs_ahead): the first call takes it
+        found: list[MyJobRow] | None = ahead.pop((int(org_id), int(user_id), now, limit), None)
+        if found is not None:
+            return found
     params = {"org_id": int(org_id), "user_id": int(user_id), "soon": now + dt.timedelta(days=1),
               "limit": limit}
     # Every "my jobs" in the chat runs this: raw asyncpg on PostgreSQL (core.pgraw).
     rows = await pgraw.fetch(session, _my_jobs_pg(), params)
     if rows is None:
         rows = [r._mapping for r in (await session.execute(_my_jobs_statement(), params)).all()]
+    return _job_rows(rows, now)
+
+
+_AHEAD = "garagebot.my_jobs_ahead"
+
+
+@functools.cache
+def _my_jobs_many_pg() -> tuple[str, pgraw.Prepared]:
+    """``my_jobs``'s statement once per (garage, person) of two arrays ($1, $2),
+    by LATERAL; the other parameters keep their places."""
+    single = _my_jobs_pg()
+    if single.names[:2] != ("org_id", "user_id") or {"org_id", "user_id"} & set(single.names[2:]):
+        raise RuntimeError("my_jobs: org_id and user_id must be $1 and $2 of its statement")
+    inner = re.sub(r"\$1::BIGINT\b", "t.o", single.sql)
+    inner = re.sub(r"\$2::BIGINT\b", "t.u", inner)
+    if re.search(r"\$[12](?!\d)", inner):
+        raise RuntimeError("my_jobs: $1 or $2 left in its statement")
+    sql = (f"SELECT t.u AS for_user, x.* FROM unnest($1::bigint[], $2::bigint[]) AS t(o, u) "
+           f"CROSS JOIN LATERAL ({inner}) AS x")
+    return sql, single
+
+
+async def read_my_jobs_ahead(session: AsyncSession, people: Sequence[tuple[OrgId, UserId]],
+                             now: dt.datetime, *, limit: int = 50) -> None:
+    """``my_jobs`` of several people in one statement (PostgreSQL; nothing
+    elsewhere), kept in the session for each one's next ``my_jobs`` call at
+    ``now``, which takes it. For a chat group's turns that list the jobs before
+    they change anything (``conversations.staff.technician``)."""
+    raw = await pgraw.driver(session)
+    if raw is None or not people:
+        return
+    sql, single = _my_jobs_many_pg()
+    args = single.args({"org_id": 0, "user_id": 0, "soon": now + dt.timedelta(days=1), "limit": limit})
+    rows = await raw.fetch(sql, [int(o) for o, _ in people], [int(u) for _, u in people], *args[2:])
+    by_person: dict[int, list[Any]] = {}
+    for r in rows:
+        by_person.setdefault(int(r["for_user"]), []).append(r)
+    ahead = session.info.setdefault(_AHEAD, {})
+    for org, user in people:
+        ahead[(int(org), int(user), now, limit)] = _job_rows(by_person.get(int(user), []), now)
+
+
+def _job_rows(rows: Sequence[Any], now: dt.datetime) -> list[MyJobRow]:
     end_of_day = _end_of_day(now, rows[0]["timezone"]) if rows else now
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     found = sorted(

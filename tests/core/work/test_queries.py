@@ -16,7 +16,7 @@ from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.exceptions import decide_exception, flag_exception
 from garagebot.core.work.jobcards import reject_job_card
-from garagebot.core.work.queries import my_jobs, step_detail
+from garagebot.core.work.queries import my_jobs, read_my_jobs_ahead, step_detail
 from garagebot.core.work.steps import add_step_note, complete_step, tick_checklist_item
 from garagebot.core.work.timers import pause_timer, start_step
 from tests.conftest import Staff, make_staff, new_garage
@@ -146,3 +146,42 @@ async def test_beyond_the_limit_the_steps_in_progress_are_kept_first(
         (card.step_ids[0], StepStatus.NOT_STARTED), (card.step_ids[2], StepStatus.FAILED),
         (card.step_ids[3], StepStatus.IN_PROGRESS)]
     assert all(r.timer_started_at is None for r in rows)
+
+
+async def test_my_jobs_read_ahead_for_several_people_is_what_each_would_read_and_is_taken_once(
+    db: Database, staff: Staff, clock: FakeClock
+) -> None:
+    tech, tech2, lead = staff.id(staff.tech), staff.id(staff.tech2), staff.id(staff.lead)
+    card = await make_card(db, staff.lead, simple_steps(3, parallel_group=1),
+                           session_id=await make_session(db, staff.org, priority=1))
+    async with db.unit_of_work(staff.lead) as uow:
+        for step_id in card.step_ids[:2]:
+            await assign_step(uow, step_id, tech)
+        await assign_step(uow, card.step_ids[2], tech2)
+    async with db.unit_of_work(staff.tech) as uow:
+        await start_step(uow, card.step_ids[1])
+    now = clock.now()
+    people = [(staff.org, tech), (staff.org, tech2), (staff.org, lead)]
+
+    async with db.read() as s:
+        alone = [await my_jobs(s, org, who, now) for org, who in people]
+    async with db.read() as s:
+        await read_my_jobs_ahead(s, people, now)
+        ahead = [await my_jobs(s, org, who, now) for org, who in people]
+    assert ahead == alone
+    if db.dialect == "postgresql":  # the first call takes what was read ahead, even if it changed since
+        async with db.read() as s:
+            await read_my_jobs_ahead(s, people[1:2], now)
+            async with db.unit_of_work(staff.tech2) as uow:
+                await start_step(uow, card.step_ids[2])
+            assert (await my_jobs(s, staff.org, tech2, now))[0].timer_started_at is None
+            assert (await my_jobs(s, staff.org, tech2, now))[0].timer_started_at is not None
+    assert [[r.step_id for r in rows] for rows in alone] == [
+        [card.step_ids[1], card.step_ids[0]], [card.step_ids[2]], []]
+
+    async with db.unit_of_work(staff.tech) as uow:
+        await read_my_jobs_ahead(uow.session, people[:1], now)
+        assert len(await my_jobs(uow.session, staff.org, tech, now)) == 2  # the read ahead
+        await complete_step(uow, card.step_ids[1])
+        after = await my_jobs(uow.session, staff.org, tech, now)  # taken: read again, with the change
+    assert [r.step_id for r in after] == [card.step_ids[0]]

@@ -109,10 +109,9 @@ async def until_committed(attempt: Callable[[Any], Awaitable[Handled]], max_atte
 
 
 class SenderResolver(Protocol):
-    async def resolve(self, session: AsyncSession, msg: Inbound) -> StaffMember | None: ...
-
     async def resolve_many(self, session: AsyncSession,
-                           msgs: Sequence[Inbound]) -> list[StaffMember | None]: ...
+                           msgs: Sequence[Inbound]) -> list[StaffMember | None]:
+        """The member of staff who sent each message (None: not staff)."""
 
 
 def staff_member(user: User) -> StaffMember:
@@ -120,9 +119,6 @@ def staff_member(user: User) -> StaffMember:
                        user.locale)
 
 
-_PG_STAFF = ("SELECT organization_id, id, name, role, locale FROM user_account "
-             "WHERE telegram_user_id = $1 AND active")
-_PG_LOCALE = "SELECT locale FROM user_account WHERE id = $1"
 _PG_STAFF_MANY = ("SELECT telegram_user_id, organization_id, id, name, role, locale FROM user_account "
                   "WHERE telegram_user_id = ANY($1::bigint[]) AND active")
 _PG_LOCALES = "SELECT id, locale FROM user_account WHERE id = ANY($1::bigint[])"
@@ -131,28 +127,19 @@ _PG_LOCALES = "SELECT id, locale FROM user_account WHERE id = ANY($1::bigint[])"
 class TelegramStaff:
     """Staff by linked Telegram account (``User.telegram_user_id``), active only."""
 
-    async def resolve(self, session: AsyncSession, msg: Inbound) -> StaffMember | None:
-        if not msg.sender.isdigit():
-            return None
-        raw = await pgraw.driver(session)
-        if raw is not None:
-            row = await raw.fetchrow(_PG_STAFF, int(msg.sender))
-            return None if row is None else StaffMember(
-                OrgId(row[0]), UserId(row[1]), row[2], Role(row[3]), row[4])
-        user = await session.scalar(
-            select(User).where(User.telegram_user_id == int(msg.sender), User.active.is_(True))
-        )
-        return None if user is None else staff_member(user)
-
     async def resolve_many(self, session: AsyncSession, msgs: Sequence[Inbound]) -> list[StaffMember | None]:
-        """``resolve`` for a group, in one statement on PostgreSQL."""
-        raw = await pgraw.driver(session)
-        if raw is None:
-            return [await self.resolve(session, m) for m in msgs]
+        """The senders of a group (or of one message), in one statement."""
         ids = sorted({int(m.sender) for m in msgs if m.sender.isdigit()})
-        rows = await raw.fetch(_PG_STAFF_MANY, ids) if ids else []
-        found = {str(r[0]): StaffMember(OrgId(r[1]), UserId(r[2]), r[3], Role(r[4]), r[5]) for r in rows}
-        return [found.get(m.sender) if m.sender.isdigit() else None for m in msgs]
+        found: dict[int, StaffMember] = {}
+        raw = await pgraw.driver(session) if ids else None
+        if raw is not None:
+            found = {int(r[0]): StaffMember(OrgId(r[1]), UserId(r[2]), r[3], Role(r[4]), r[5])
+                     for r in await raw.fetch(_PG_STAFF_MANY, ids)}
+        elif ids:
+            users = await session.scalars(
+                select(User).where(User.telegram_user_id.in_(ids), User.active.is_(True)))
+            found = {int(u.telegram_user_id or 0): staff_member(u) for u in users}
+        return [found.get(int(m.sender)) if m.sender.isdigit() else None for m in msgs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,8 +270,7 @@ class Engine:
             lost = await store.save_many(raw, saves, shared.now)
             if lost:  # another process saved these chats first
                 raise GroupConflict([live[i][0] for i in lost])
-            locales = {int(r[0]): r[1] for r in await raw.fetch(
-                _PG_LOCALES, sorted({me.user_id for _, me, _ in live}))}
+            locales = await _locales(shared.session, [me.user_id for _, me, _ in live])
             for (p, me, m), (uow, turn) in zip(live, turns, strict=True):
                 locale = locales.get(me.user_id) or me.locale
                 self._queue_in(uow, m, turn.replies, locale)
@@ -307,7 +293,7 @@ class Engine:
         if resolver is None:
             return None
         async with self.db.lookup() as session:  # one statement: no transaction needed
-            return await resolver.resolve(session, msg)
+            return (await resolver.resolve_many(session, [msg]))[0]
 
     async def run(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, *,
                   prelude: tuple[Reply, ...] = (), reset: bool = False) -> tuple[Reply, ...]:
@@ -379,12 +365,7 @@ class Engine:
     async def queue(self, uow: UnitOfWork, me: StaffMember, msg: Inbound,
                     replies: tuple[Reply, ...]) -> str:
         """Write the replies to the outbox in the sender's current locale; returns it."""
-        raw = await pgraw.driver(uow.session)
-        if raw is not None:
-            locale = await raw.fetchval(_PG_LOCALE, me.user_id)
-        else:
-            locale = await uow.session.scalar(select(User.locale).where(User.id == me.user_id))
-        locale = locale or me.locale
+        locale = (await _locales(uow.session, [me.user_id])).get(me.user_id) or me.locale
         self._queue_in(uow, msg, replies, locale)
         return locale
 
@@ -395,6 +376,17 @@ class Engine:
                 recipient = f"{EDIT_PREFIX}{reply.edit_message_id}"
             uow.reply(msg.channel, recipient, locale, reply.key, reply.params, reply.choices,
                       reply.media)
+
+
+async def _locales(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, str]:
+    """The staff members' current locales (read after the turn: a language
+    change in it applies at once), in one statement."""
+    ids = sorted(set(user_ids))
+    raw = await pgraw.driver(session)
+    if raw is not None:
+        return {int(r[0]): r[1] for r in await raw.fetch(_PG_LOCALES, ids)}
+    rows = await session.execute(select(User.id, User.locale).where(User.id.in_(ids)))
+    return {int(i): loc for i, loc in rows.all()}
 
 
 async def _refresh_expired(session: AsyncSession) -> None:

@@ -57,8 +57,9 @@ class GroupCommit(Generic[T, R]):
         self._waiting: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._busy: set[Hashable] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.groups_run = 0  # for tests and the benchmark: how many groups, how many items,
-        self.items_run = 0  # the largest group
+        # What has run (read by tests): how many groups, how many items, the largest group.
+        self.groups_run = 0
+        self.items_run = 0
         self.largest = 0
 
     async def submit(self, item: T) -> R:

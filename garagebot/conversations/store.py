@@ -4,6 +4,10 @@ Both use Core statements rather than ORM objects, so a retried step always
 reads what is committed (no stale identity-map copy survives a rolled-back
 savepoint). Conversation saves are optimistic: ``UPDATE … WHERE version = :v``
 changes no row when another process saved first, and the caller retries.
+
+On PostgreSQL each of them is one statement for a whole group of chats
+(``*_many``, the engines' group commit); the one-message functions run
+those statements with one row.
 """
 
 from __future__ import annotations
@@ -44,9 +48,7 @@ async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None
     key and then does nothing; on SQLite writers are serialised anyway."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        return cast(int | None, await raw.fetchval(
-            _PG_RECORD, msg.provider, msg.event_id, org_id, pgraw.jsonb(msg.payload),
-            msg.received_at, processed_at))
+        return (await record_inbound_many(raw, [(msg, org_id)], processed_at=processed_at))[0]
     stmt = (
         _insert(session)(InboundEvent)
         .values(provider=msg.provider, event_id=msg.event_id, organization_id=org_id,
@@ -55,11 +57,6 @@ async def record_inbound(session: AsyncSession, msg: Inbound, org_id: int | None
         .returning(InboundEvent.id)
     )
     return cast(int | None, await session.scalar(stmt))
-
-
-_PG_RECORD = (
-    "INSERT INTO inbound_event (provider, event_id, organization_id, payload, received_at, processed_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider, event_id) DO NOTHING RETURNING id")
 
 
 async def mark_processed(session: AsyncSession, event_row_id: int, now: dt.datetime) -> None:
@@ -84,14 +81,12 @@ class ConversationState:
     updated_at: dt.datetime
 
 
-_PG_LOAD = ("SELECT id, flow, state, data, version, updated_at FROM conversation "
-            "WHERE organization_id = $1 AND channel = $2 AND address = $3")
-_PG_CREATE = (
-    "INSERT INTO conversation (organization_id, channel, address, flow, state, data, version, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, '{}'::jsonb, 0, $6) "
-    "ON CONFLICT (organization_id, channel, address) DO NOTHING")
-_PG_SAVE = ("UPDATE conversation SET flow = $3, state = $4, data = $5, version = $2 + 1, updated_at = $6 "
-            "WHERE id = $1 AND version = $2")
+def _state(row: Sequence[Any]) -> ConversationState:
+    """A ConversationState from the columns of ``_COLUMNS`` (in that order)."""
+    return ConversationState(int(row[0]), str(row[1]), str(row[2]),
+                             cast(Mapping[str, JsonValue], row[3] or {}), int(row[4]), row[5])
+
+
 _COLUMNS = (Conversation.id, Conversation.flow, Conversation.state, Conversation.data,
             Conversation.version, Conversation.updated_at)
 
@@ -103,12 +98,8 @@ async def load_or_create(
     """The chat's conversation, created at (``flow``, ``state``) when new."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        row = await raw.fetchrow(_PG_LOAD, org_id, channel, address)
-        if row is None:
-            await raw.execute(_PG_CREATE, org_id, channel, address, flow, state, now)
-            row = await raw.fetchrow(_PG_LOAD, org_id, channel, address)
-        return ConversationState(int(row[0]), str(row[1]), str(row[2]),
-                                 cast(Mapping[str, JsonValue], row[3] or {}), int(row[4]), row[5])
+        return (await load_or_create_many(raw, [(org_id, channel, address)], flow=flow, state=state,
+                                          now=now))[0]
     where = (Conversation.organization_id == org_id, Conversation.channel == channel,
              Conversation.address == address)
     row = (await session.execute(select(*_COLUMNS).where(*where))).first()
@@ -120,8 +111,7 @@ async def load_or_create(
             .on_conflict_do_nothing(index_elements=["organization_id", "channel", "address"])
         )
         row = (await session.execute(select(*_COLUMNS).where(*where))).one()
-    return ConversationState(int(row[0]), str(row[1]), str(row[2]),
-                             cast(Mapping[str, JsonValue], row[3] or {}), int(row[4]), row[5])
+    return _state(row)
 
 
 async def save(
@@ -131,9 +121,7 @@ async def save(
     """Store the new state if nobody saved since ``loaded`` was read; False otherwise."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        status = await raw.execute(_PG_SAVE, loaded.id, loaded.version, flow, state,
-                                   pgraw.jsonb(dict(data)), now)
-        return cast(str, status) == "UPDATE 1"
+        return not await save_many(raw, [NewState(loaded, flow, state, data)], now)
     result = await session.execute(
         update(Conversation)
         .where(Conversation.id == loaded.id, Conversation.version == loaded.version)
@@ -191,9 +179,7 @@ async def load_or_create_many(raw: Any, chats: Sequence[tuple[int, str, str]], *
 async def _load_many(raw: Any, chats: Sequence[tuple[int, str, str]]) -> dict[int, ConversationState]:
     rows = await raw.fetch(_PG_LOAD_MANY, [c[0] for c in chats], [c[1] for c in chats],
                            [c[2] for c in chats])
-    return {int(r[0]) - 1: ConversationState(int(r[1]), str(r[2]), str(r[3]),
-                                             cast(Mapping[str, JsonValue], r[4] or {}), int(r[5]), r[6])
-            for r in rows}
+    return {int(r[0]) - 1: _state(tuple(r)[1:]) for r in rows}
 
 
 _PG_SAVE_MANY = (

@@ -3,8 +3,8 @@ except finding the garage itself from the number a message was sent to).
 
 - ``garage_by_number``: the garage that owns an SMS / WhatsApp number or a
   Meta phone-number id;
-- ``client_by_phone``, ``current_visit``, ``pending_quote``: what a client's
-  conversation looks at;
+- ``client_by_phone``, ``current_visit`` (with its pending quote): what a
+  client's conversation looks at;
 - ``staff_recipients``: who hears what a client wrote that no flow understood;
 - ``delivery_context``: what a client transport needs to send one outbox row.
 """
@@ -59,16 +59,13 @@ class Garage:
 
 
 # Every inbound client message runs the lookups below: on PostgreSQL they are
-# raw asyncpg statements (``core.pgraw``), the SQLAlchemy ones serve SQLite.
-_PG_GARAGE = {
-    f: f"SELECT id, name_en, name_ar, default_locale, timezone FROM organization WHERE {f.value} = $1"
-    for f in NumberField}
+# raw asyncpg statements (``core.pgraw``), each for a whole group of messages
+# (``*s_by_*``, ``current_visits``; one message is a group of one); the
+# SQLAlchemy ones serve SQLite.
 _PG_GARAGES = {
     f: f"SELECT {f.value}, id, name_en, name_ar, default_locale, timezone FROM organization "
        f"WHERE {f.value} = ANY($1::text[])"
     for f in NumberField}
-_PG_CLIENT = ("SELECT id, name, phone, locale, messaging_consent FROM client "
-              "WHERE organization_id = $1 AND phone = $2")
 _PG_VISIT = (
     "SELECT s.id, s.number, s.status, s.eta, s.opened_at, s.delivered_at, s.delivery_pin, v.plate, v.make, "
     "v.model, s.advisor_id, (SELECT q.id FROM quote q WHERE q.organization_id = $1 AND q.session_id = s.id "
@@ -78,19 +75,12 @@ _PG_VISIT = (
     "WHERE s.organization_id = $1 AND s.client_id = $2 AND {} ORDER BY {} DESC, s.id DESC LIMIT 1")
 _PG_ACTIVE_VISIT = _PG_VISIT.format("s." + ACTIVE_SESSION_SQL, "s.opened_at")
 _PG_DELIVERED_VISIT = _PG_VISIT.format(f"s.status = '{SessionStatus.DELIVERED.value}'", "s.delivered_at")
-_PG_PENDING_QUOTE = ("SELECT id FROM quote WHERE organization_id = $1 AND session_id = $2 AND status = $3 "
-                     "ORDER BY version DESC LIMIT 1")
 
 
 async def garage_by_number(session: AsyncSession, number_field: NumberField, value: str) -> Garage | None:
     raw = await pgraw.driver(session)
     if raw is not None:
-        rows = await raw.fetch(_PG_GARAGE[number_field], value)
-        if len(rows) != 1:  # as one_or_none, which refuses several
-            if rows:
-                raise LookupError(f"several garages have {number_field.value} {value!r}")
-            return None
-        return Garage(OrgId(rows[0][0]), *rows[0][1:])
+        return (await garages_by_number(raw, number_field, [value]))[0]
     column = getattr(Organization, number_field.value)
     org = (await session.scalars(select(Organization).where(column == value))).one_or_none()
     if org is None:
@@ -128,8 +118,7 @@ async def client_by_phone(session: AsyncSession, org_id: OrgId, phone: str) -> C
     """The garage's client with this E.164 phone, or None."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        row = await raw.fetchrow(_PG_CLIENT, org_id, phone)
-        return None if row is None else ClientContact(ClientId(row[0]), row[1], row[2], row[3], row[4])
+        return (await clients_by_phone(raw, [(org_id, phone)]))[0]
     c = (await session.scalars(
         select(Client).where(Client.organization_id == org_id, Client.phone == phone)
     )).one_or_none()
@@ -179,9 +168,7 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
     """The client's newest active session, else their newest delivered one, else None."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        found = (await raw.fetchrow(_PG_ACTIVE_VISIT, org_id, client_id)
-                 or await raw.fetchrow(_PG_DELIVERED_VISIT, org_id, client_id))
-        return None if found is None else _visit(tuple(found))
+        return (await current_visits(raw, [(org_id, client_id)]))[0]
     rs = RepairSession
     base = (
         select(rs, Vehicle.plate, Vehicle.make, Vehicle.model)
@@ -200,7 +187,7 @@ async def current_visit(session: AsyncSession, org_id: OrgId, client_id: ClientI
     return ClientVisit(
         SessionId(s.id), s.number, SessionStatus(s.status), s.eta, s.opened_at, s.delivered_at,
         s.delivery_pin, plate, make, model, UserId(s.advisor_id) if s.advisor_id else None,
-        await pending_quote(session, org_id, SessionId(s.id)),
+        await _pending_quote(session, org_id, SessionId(s.id)),
     )
 
 
@@ -232,12 +219,9 @@ async def current_visits(raw: Any, wanted: Sequence[tuple[int, int]]) -> list[Cl
     return [found.get(i) for i in range(len(wanted))]
 
 
-async def pending_quote(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> QuoteId | None:
-    """The session's quote version waiting for the client's decision, if any."""
-    raw = await pgraw.driver(session)
-    if raw is not None:
-        found = await raw.fetchval(_PG_PENDING_QUOTE, org_id, session_id, QuoteStatus.SENT.value)
-        return None if found is None else QuoteId(int(found))
+async def _pending_quote(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> QuoteId | None:
+    """The session's quote version waiting for the client's decision, if any
+    (SQLite; on PostgreSQL ``_PG_VISIT`` reads it with the visit)."""
     found = await session.scalar(
         select(Quote.id).where(Quote.organization_id == org_id, Quote.session_id == session_id,
                                Quote.status == QuoteStatus.SENT.value)

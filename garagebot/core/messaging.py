@@ -42,20 +42,13 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
-_PG_TOUCH = (
-    "INSERT INTO channel_contact (organization_id, channel, address, last_inbound_at) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id, channel, address) DO UPDATE "
-    "SET last_inbound_at = excluded.last_inbound_at "
-    "WHERE channel_contact.last_inbound_at < excluded.last_inbound_at")
-
-
 async def touch_contact(session: AsyncSession, org_id: int, channel: str, address: str,
                         at: dt.datetime) -> None:
     """Record that ``address`` wrote on ``channel`` at ``at`` (later times win).
     Every inbound client message does this: raw on PostgreSQL (``core.pgraw``)."""
     raw = await pgraw.driver(session)
     if raw is not None:
-        await raw.execute(_PG_TOUCH, org_id, channel, address, at)
+        await touch_contacts(raw, [(org_id, channel, address, at)])
         return
     insert = _insert(session)
     stmt = insert(ChannelContact).values(

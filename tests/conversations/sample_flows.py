@@ -20,11 +20,12 @@ from garagebot.conversations.router import (
     go,
     stay,
 )
-from garagebot.conversations.types import Reply
+from garagebot.conversations.types import Handled, Reply
 from garagebot.core.errors import InvalidInput
 from garagebot.core.permissions import Permission
 from garagebot.core.ports import Choice
 from garagebot.core.uow import Database
+from tests.conversations.chat import Chat
 
 
 class CountState(StrEnum):
@@ -119,3 +120,24 @@ def sample_engine(db: Database, hooks: Hooks | None = None,
 
 async def wait_for(event: asyncio.Event) -> None:
     await asyncio.wait_for(event.wait(), timeout=10)
+
+
+async def race(first: Chat, second: Chat, hooks: Hooks) -> Handled:
+    """Two counts of one chat at once: ``first`` says "first", whose step,
+    once it has loaded the chat, waits until ``second`` (the same chat, maybe
+    through another engine) has said "second" and saved. The first's result."""
+    first_loaded, second_saved = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_first(n: int) -> None:
+        if not first_loaded.is_set():
+            first_loaded.set()
+            await wait_for(second_saved)
+
+    async def say_second() -> None:
+        await wait_for(first_loaded)
+        await second.send(second.inbound("second"))
+        second_saved.set()
+
+    hooks.before_count = hold_the_first
+    result, _ = await asyncio.gather(first.send(first.inbound("first")), say_second())
+    return result

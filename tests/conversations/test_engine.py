@@ -17,7 +17,7 @@ from garagebot.core.ids import OrgId
 from garagebot.core.models import AuditEntry, Conversation, InboundEvent, OutboxRow, User
 from garagebot.core.uow import Database
 from tests.conversations.chat import Chat, keys, linked_user, telegram_id
-from tests.conversations.sample_flows import Hooks, sample_engine, sample_registry, wait_for
+from tests.conversations.sample_flows import Hooks, race, sample_engine, sample_registry
 
 
 async def count_rows(db: Database, model: type[Base], *where: ColumnElement[bool]) -> int:
@@ -195,26 +195,13 @@ async def test_a_step_that_lost_the_race_runs_again_on_the_fresh_state(db: Datab
     if db.dialect == "sqlite":
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): two steps of a chat cannot interleave")
     _, tg = await linked_user(db, org)
-    first_loaded, second_saved = asyncio.Event(), asyncio.Event()
     hooks = Hooks()
-
-    async def hold_the_first(n: int) -> None:
-        if not first_loaded.is_set():
-            first_loaded.set()
-            await wait_for(second_saved)
-
     # A transaction per message: with group commit one process never runs two
     # messages of a chat at once (tests/conversations/test_groups.py races two).
     chat = Chat(sample_engine(db, hooks, EngineConfig(groups=None)), db, tg)
     await chat.say("count")
-    hooks.before_count = hold_the_first
 
-    async def second() -> None:
-        await wait_for(first_loaded)
-        await chat.send(chat.inbound("second"))
-        second_saved.set()
-
-    first_result, _ = await asyncio.gather(chat.send(chat.inbound("first")), second())
+    first_result = await race(chat, chat, hooks)
 
     assert hooks.runs == [0, 0, 1]  # the first step ran on n=0, lost, and ran again on n=1
     assert first_result.replies[0].params["n"] == 2

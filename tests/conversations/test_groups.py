@@ -22,7 +22,7 @@ from garagebot.core.ids import OrgId
 from garagebot.core.models import AuditEntry, InboundEvent
 from garagebot.core.uow import Database
 from tests.conversations.chat import Chat, keys, linked_user, telegram_id
-from tests.conversations.sample_flows import Hooks, sample_engine, wait_for
+from tests.conversations.sample_flows import Hooks, race, sample_engine
 
 # --- the mechanism, without a database -------------------------------------------------
 
@@ -54,6 +54,17 @@ def chat_of(item: str) -> str:
     return item.split(":")[0]
 
 
+async def running(config: GroupConfig, first: str
+                  ) -> tuple[Recorder, GroupCommit[str, str], asyncio.Future[str]]:
+    """A GroupCommit whose first group (``first`` alone) is running, held at the gate."""
+    rec = Recorder()
+    rec.gate.clear()
+    groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of, config)
+    future = asyncio.ensure_future(groups.submit(first))
+    await settle()
+    return rec, groups, future
+
+
 async def test_one_message_at_a_time_runs_at_once_as_a_group_of_one() -> None:
     rec = Recorder()
     groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of)
@@ -65,11 +76,7 @@ async def test_one_message_at_a_time_runs_at_once_as_a_group_of_one() -> None:
 
 
 async def test_messages_that_wait_run_together_one_per_chat_at_most_max_size() -> None:
-    rec = Recorder()
-    rec.gate.clear()
-    groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of, GroupConfig(max_size=3, max_running=1))
-    first = asyncio.ensure_future(groups.submit("a:1"))
-    await settle()
+    rec, groups, first = await running(GroupConfig(max_size=3, max_running=1), "a:1")
     rest = [asyncio.ensure_future(groups.submit(i)) for i in ("a:2", "b:1", "c:1", "d:1", "e:1")]
     await settle()
     assert rec.groups == [["a:1"]]  # the others wait while the first group runs
@@ -84,11 +91,7 @@ async def test_messages_that_wait_run_together_one_per_chat_at_most_max_size() -
 
 
 async def test_a_chat_is_never_in_two_running_groups() -> None:
-    rec = Recorder()
-    rec.gate.clear()
-    groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of, GroupConfig(max_running=2))
-    first = asyncio.ensure_future(groups.submit("a:1"))
-    await settle()
+    rec, groups, first = await running(GroupConfig(max_running=2), "a:1")
     second = asyncio.ensure_future(groups.submit("a:2"))
     other = asyncio.ensure_future(groups.submit("b:1"))
     await settle()
@@ -100,11 +103,7 @@ async def test_a_chat_is_never_in_two_running_groups() -> None:
 
 
 async def test_an_item_failure_is_its_own_and_a_group_failure_is_everyones() -> None:
-    rec = Recorder()
-    rec.gate.clear()
-    groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of, GroupConfig(max_running=1))
-    first = asyncio.ensure_future(groups.submit("z:1"))
-    await settle()
+    rec, groups, first = await running(GroupConfig(max_running=1), "z:1")
     good, bad = asyncio.ensure_future(groups.submit("a:1")), asyncio.ensure_future(groups.submit("bad:1"))
     rec.gate.set()
     await first
@@ -125,11 +124,7 @@ async def test_an_item_failure_is_its_own_and_a_group_failure_is_everyones() -> 
 
 
 async def test_a_message_whose_caller_gave_up_before_its_group_is_not_run() -> None:
-    rec = Recorder()
-    rec.gate.clear()
-    groups: GroupCommit[str, str] = GroupCommit(rec.run, chat_of, GroupConfig(max_running=1))
-    first = asyncio.ensure_future(groups.submit("a:1"))
-    await settle()
+    rec, groups, first = await running(GroupConfig(max_running=1), "a:1")
     gone = asyncio.ensure_future(groups.submit("b:1"))
     kept = asyncio.ensure_future(groups.submit("c:1"))
     await settle()
@@ -240,25 +235,12 @@ async def test_a_group_that_loses_a_race_to_another_process_reruns_each_message(
     db: Database, org: OrgId
 ) -> None:
     _, tg = await linked_user(db, org)
-    first_loaded, second_saved = asyncio.Event(), asyncio.Event()
     hooks = Hooks()
-
-    async def hold_the_first(n: int) -> None:
-        if not first_loaded.is_set():
-            first_loaded.set()
-            await wait_for(second_saved)
-
     here, there = grouping_engine(db, hooks), grouping_engine(db, hooks)  # two web processes
     chat_here, chat_there = Chat(here, db, tg), Chat(there, db, tg)
     await chat_here.say("count")
-    hooks.before_count = hold_the_first
 
-    async def second() -> None:
-        await wait_for(first_loaded)
-        await chat_there.send(chat_there.inbound("second"))
-        second_saved.set()
-
-    first_result, _ = await asyncio.gather(chat_here.send(chat_here.inbound("first")), second())
+    first_result = await race(chat_here, chat_there, hooks)
 
     assert hooks.runs == [0, 0, 1]  # the group ran the step on n=0, lost, and it ran again on n=1
     assert first_result.replies[0].params["n"] == 2

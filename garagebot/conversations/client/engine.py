@@ -151,20 +151,6 @@ class ClientEngine:
             return await self.groups.submit((garage, msg))
         return await self.handle_alone(garage, msg)
 
-    @staticmethod
-    async def _read_ahead(raw: Any, items: Sequence[tuple[Garage, Inbound]],
-                          clients: Sequence[ClientContact | None], live: list[int]) -> dict[int, _Read]:
-        """The current visit of every client of the group, in one statement. A
-        client who wrote on two channels at once (two chats of one group) reads
-        it in the turn instead, since the first turn may change it."""
-        seen = Counter(c.id for p in live if (c := clients[p]) is not None)
-        wanted = [p for p in live if (c := clients[p]) is not None and seen[c.id] == 1]
-        if not wanted:
-            return {}
-        visits = await current_visits(raw, [(items[p][0].id, cast(ClientContact, clients[p]).id)
-                                            for p in wanted])
-        return {p: _Read(v) for p, v in zip(wanted, visits, strict=True)}
-
     async def handle_alone(self, garage: Garage, msg: Inbound, replay: _Replay | None = None) -> Handled:
         """``handle`` in transactions of its own; ``replay``: what a group's
         attempt at it learned (a refusal, a failure)."""
@@ -173,8 +159,7 @@ class ClientEngine:
             if event_id is None:
                 return Handled(Outcome.DUPLICATE)
             client = await client_by_phone(session, garage.id, msg.sender)
-        actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
-                 else Actor.system(garage.id, msg.channel))
+        actor = _actor(garage, client, msg)
         return await until_committed(
             lambda replay: self._attempt(actor, garage, client, msg, event_id, replay),
             self.config.max_attempts, f"{msg.channel}:{msg.sender}", first=replay)
@@ -222,8 +207,7 @@ class ClientEngine:
             raw = await pgraw.driver(shared.session)
             if raw is None:
                 raise RuntimeError("group commit needs PostgreSQL")
-            rows = await raw.fetch(_PG_CLAIM_MANY, [ids[p] for p in positions], shared.now)
-            claimed = {int(r[0]) for r in rows}
+            claimed = await _claim_many(raw, [cast(int, ids[p]) for p in positions], shared.now)
             live = []
             for p in positions:
                 if ids[p] in claimed:
@@ -241,9 +225,7 @@ class ClientEngine:
             turns: list[tuple[UnitOfWork, _Turn]] = []
             for p, conv in zip(live, convs, strict=True):
                 (garage, msg), client = items[p], clients[p]
-                actor = (Actor.client(garage.id, client.id, msg.channel) if client is not None
-                         else Actor.system(garage.id, msg.channel))
-                uow = shared.unit_of_work(actor)
+                uow = shared.unit_of_work(_actor(garage, client, msg))
                 try:
                     turns.append((uow, await self._turn(uow, garage, client, msg, conv, None, reads.get(p))))
                 except Rerun as rerun:
@@ -254,10 +236,7 @@ class ClientEngine:
             if lost:  # another process saved these chats first
                 raise GroupConflict([live[i] for i in lost])
             for p, (uow, turn) in zip(live, turns, strict=True):
-                msg = items[p][1]
-                for r in turn.replies:
-                    uow.reply(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
-                results[p] = Handled(Outcome.HANDLED, turn.replies, turn.locale)
+                results[p] = _queue(uow, items[p][1], turn)
         return results
 
     async def _attempt(self, actor: Actor, garage: Garage, client: ClientContact | None, msg: Inbound,
@@ -273,9 +252,21 @@ class ClientEngine:
             if not await store.save(uow.session, conv, flow=CLIENT_FLOW, state=turn.state.value,
                                     data=turn.data, now=uow.now):
                 raise Rerun(None)  # another message of the chat was saved first: rerun on its state
-            for r in turn.replies:
-                uow.reply(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
-        return Handled(Outcome.HANDLED, turn.replies, turn.locale)
+            return _queue(uow, msg, turn)
+
+    @staticmethod
+    async def _read_ahead(raw: Any, items: Sequence[tuple[Garage, Inbound]],
+                          clients: Sequence[ClientContact | None], live: list[int]) -> dict[int, _Read]:
+        """The current visit of every client of the group, in one statement. A
+        client who wrote on two channels at once (two chats of one group) reads
+        it in the turn instead, since the first turn may change it."""
+        seen = Counter(c.id for p in live if (c := clients[p]) is not None)
+        wanted = [p for p in live if (c := clients[p]) is not None and seen[c.id] == 1]
+        if not wanted:
+            return {}
+        visits = await current_visits(raw, [(items[p][0].id, cast(ClientContact, clients[p]).id)
+                                            for p in wanted])
+        return {p: _Read(v) for p, v in zip(wanted, visits, strict=True)}
 
     async def record(self, garage: Garage, msg: Inbound) -> int | None:
         """Commit the delivery (one statement, committed by itself); its row id,
@@ -410,6 +401,19 @@ class ClientEngine:
             raise Rerun(_Replay(version, None)) from exc
 
 
+def _actor(garage: Garage, client: ClientContact | None, msg: Inbound) -> Actor:
+    """The client, or the system for a number the garage does not know."""
+    return (Actor.client(garage.id, client.id, msg.channel) if client is not None
+            else Actor.system(garage.id, msg.channel))
+
+
+def _queue(uow: UnitOfWork, msg: Inbound, turn: _Turn) -> Handled:
+    """Queue the turn's replies to the sender in the client's language."""
+    for r in turn.replies:
+        uow.reply(msg.channel, msg.sender, turn.locale, r.key, r.params, r.choices, r.media)
+    return Handled(Outcome.HANDLED, turn.replies, turn.locale)
+
+
 def _chat_key(item: tuple[Garage, Inbound]) -> tuple[int, str, str]:
     garage, msg = item
     return garage.id, msg.channel.value, msg.sender
@@ -419,13 +423,16 @@ _PG_CLAIM_MANY = ("UPDATE inbound_event SET processed_at = $2 "
                   "WHERE id = ANY($1::bigint[]) AND processed_at IS NULL RETURNING id")
 
 
+async def _claim_many(raw: Any, event_ids: Sequence[int], now: dt.datetime) -> set[int]:
+    """Mark the events processed; the ids this call claimed (the others another delivery got first)."""
+    return {int(r[0]) for r in await raw.fetch(_PG_CLAIM_MANY, list(event_ids), now)}
+
+
 async def _claim(session: AsyncSession, event_id: int, now: dt.datetime) -> bool:
     """Mark the event processed; False when another delivery got there first."""
     raw = await pgraw.driver(session)
-    if raw is not None:  # every message: raw on PostgreSQL (core.pgraw)
-        status = await raw.execute("UPDATE inbound_event SET processed_at = $2 "
-                                   "WHERE id = $1 AND processed_at IS NULL", event_id, now)
-        return cast(str, status) == "UPDATE 1"
+    if raw is not None:  # every message: raw on PostgreSQL (core.pgraw), as for a group
+        return await _claim_many(raw, [event_id], now) == {event_id}
     result = await session.execute(
         update(InboundEvent).where(InboundEvent.id == event_id, InboundEvent.processed_at.is_(None))
         .values(processed_at=now)

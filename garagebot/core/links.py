@@ -4,7 +4,8 @@ A token is ``itsdangerous.URLSafeTimedSerializer`` over the subject's id,
 signed with the process's SECRET_KEY (HMAC-SHA256) and salted with the
 token's *kind*, so a timeline token can never be used as an approval token.
 Tokens carry their signing time; ``read_token`` refuses them after
-``max_age_seconds``. ``now`` lets tests and the fake clock decide what time it is.
+``max_age_seconds``. ``now`` is required: the caller's Clock decides what time it is, never the
+wall clock (the suite must pass a year from now).
 
 Both the client conversations (engineer H) and the client pages (engineer I)
 build and read links through this module.
@@ -41,23 +42,23 @@ class _ClockSigner(TimestampSigner):
         return self._at if self._at is not None else super().get_timestamp()
 
 
-def _serializer(secret: str, kind: str, now: dt.datetime | None) -> URLSafeTimedSerializer:
+def _serializer(secret: str, kind: str, now: dt.datetime) -> URLSafeTimedSerializer:
     if not secret:
         raise ValueError("a secret key is required to sign links")
-    at = None if now is None else int(now.timestamp())
+    at = int(now.timestamp())
     return URLSafeTimedSerializer(
         secret, salt=f"garagebot.link.{kind}", signer=_ClockSigner,
         signer_kwargs={"at": at, "digest_method": hashlib.sha256},
     )
 
 
-def make_token(secret: str, kind: str, subject_id: int, *, now: dt.datetime | None = None) -> str:
+def make_token(secret: str, kind: str, subject_id: int, *, now: dt.datetime) -> str:
     """A URL-safe token naming ``subject_id`` (a session id, a quote version id …) for ``kind``."""
     return str(_serializer(secret, kind, now).dumps(int(subject_id)))
 
 
 def read_token(
-    secret: str, kind: str, token: str, max_age_seconds: int | None, *, now: dt.datetime | None = None
+    secret: str, kind: str, token: str, max_age_seconds: int | None, *, now: dt.datetime
 ) -> int:
     """The subject id in ``token``; InvalidInput ``error.link_expired`` when it
     is older than ``max_age_seconds`` (None: never expires), ``error.link_invalid``
@@ -77,11 +78,11 @@ def _url(public_url: str, path: str, token: str) -> str:
     return f"{public_url.rstrip('/')}{path}{token}"
 
 
-def timeline_url(public_url: str, secret: str, session_id: int, *, now: dt.datetime | None = None) -> str:
+def timeline_url(public_url: str, secret: str, session_id: int, *, now: dt.datetime) -> str:
     """The client's read-only timeline of a repair session: PUBLIC_URL/t/<token>."""
     return _url(public_url, TIMELINE_PATH, make_token(secret, TIMELINE, session_id, now=now))
 
 
-def approval_url(public_url: str, secret: str, quote_id: int, *, now: dt.datetime | None = None) -> str:
+def approval_url(public_url: str, secret: str, quote_id: int, *, now: dt.datetime) -> str:
     """The approval page of one quote version: PUBLIC_URL/a/<token>."""
     return _url(public_url, APPROVAL_PATH, make_token(secret, APPROVAL, quote_id, now=now))

@@ -22,7 +22,7 @@ import garagebot.core.models  # noqa: F401  (registers every table)
 from garagebot.app.cli import main
 from garagebot.app.migrate import MIGRATIONS_DIR, upgrade
 from garagebot.core.db import Base
-from tests.infra import pg_url, recreate_pg_database
+from tests.infra import PG_TEST_DB, pg_url, recreate_pg_database
 
 ROOT = MIGRATIONS_DIR.parent
 GENERATE = (
@@ -61,8 +61,8 @@ async def test_on_a_fresh_sqlite_file_the_migrations_build_exactly_the_models(tm
 
 @pytest.fixture
 def fresh_pg() -> str:
-    recreate_pg_database("garagebot_migrate_test")
-    return pg_url("garagebot_migrate_test")
+    recreate_pg_database(f"{PG_TEST_DB}_migrate_{os.getpid()}")
+    return pg_url(f"{PG_TEST_DB}_migrate_{os.getpid()}")
 
 
 @pytest.mark.postgres

@@ -32,6 +32,12 @@ from tests.fakes import MemoryFileStorage
 from tests.webhooks.pages.scene import SECRET, open_visit, quoted_visit, set_consent
 
 
+def linked_id(db: Database, kind: str, text: str, max_age: int | None) -> int:
+    """The id behind the link of ``kind`` in a message, read at the test clock's time."""
+    path = "/t/" if kind == TIMELINE else "/a/"
+    return read_token(SECRET, kind, token_of(text, path), max_age, now=db.clock.now())
+
+
 async def drain(db: Database) -> None:
     await dispatcher(db).drain()
 
@@ -43,7 +49,7 @@ async def test_an_opened_session_sends_the_client_the_timeline_link(db: Database
     assert (msg.key, msg.channel, msg.locale) == ("notify.session_opened", "sms", "en")
     assert msg.text.startswith(
         f"Hello Lina Haddad, Test Garage has opened job {visit.number} for your Toyota Corolla")
-    assert read_token(SECRET, TIMELINE, token_of(msg.text, "/t/"), None) == visit.session_id
+    assert linked_id(db, TIMELINE, msg.text, None) == visit.session_id
 
 
 async def test_an_arabic_client_reads_arabic_with_isolated_latin_tokens(db: Database, staff: Staff) -> None:
@@ -53,7 +59,7 @@ async def test_an_arabic_client_reads_arabic_with_isolated_latin_tokens(db: Data
     assert msg.locale == "ar"
     assert msg.text.startswith(f"مرحبًا {FSI}Lina Haddad{PDI}، فتح {FSI}كراج التجربة{PDI} أمر العمل")
     assert f"{FSI}{visit.number}{PDI}" in msg.text
-    assert read_token(SECRET, TIMELINE, token_of(msg.text, "/t/"), None) == visit.session_id
+    assert linked_id(db, TIMELINE, msg.text, None) == visit.session_id
 
 
 async def test_a_garage_with_a_whatsapp_number_writes_to_its_clients_on_whatsapp(
@@ -79,7 +85,7 @@ async def test_a_sent_quote_asks_the_client_to_approve_it_on_its_link(
     assert words in asked.text
     assert currency in asked.text
     assert "72" in asked.text
-    assert read_token(SECRET, APPROVAL, token_of(asked.text, "/a/"), 72 * 3600) == v.quote_id
+    assert linked_id(db, APPROVAL, asked.text, 72 * 3600) == v.quote_id
 
 
 async def test_parts_arrived_is_sent_once_every_awaited_part_is_in(db: Database, staff: Staff) -> None:
@@ -144,7 +150,7 @@ async def test_ready_for_pickup_tells_the_client_with_the_timeline_link(db: Data
     assert ready.key == "notify.ready_for_pickup"
     assert ready.text.startswith("Your Toyota Corolla ")
     assert f"is ready for pick-up at Test Garage (job {visit.number})" in ready.text
-    assert read_token(SECRET, TIMELINE, token_of(ready.text, "/t/"), None) == visit.session_id
+    assert linked_id(db, TIMELINE, ready.text, None) == visit.session_id
 
 
 async def test_an_issued_invoice_tells_the_client_the_amount_and_the_link(db: Database, staff: Staff) -> None:
@@ -157,7 +163,7 @@ async def test_an_issued_invoice_tells_the_client_the_amount_and_the_link(db: Da
     assert f"invoice {inv.number} for job {visit.number} has been issued: JOD\xa0{inv.total:,.3f}" in (
         issued.text)
     assert f"Balance due: JOD\xa0{inv.total - inv.paid_amount:,.3f}" in issued.text
-    assert read_token(SECRET, TIMELINE, token_of(issued.text, "/t/"), None) == visit.session_id
+    assert linked_id(db, TIMELINE, issued.text, None) == visit.session_id
 
 
 async def test_a_delivered_car_brings_a_rating_request_with_five_choices(db: Database, staff: Staff) -> None:

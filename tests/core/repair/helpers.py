@@ -3,7 +3,6 @@ and read what the database holds (rows, audit entries, outbox events)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -103,7 +102,7 @@ async def add_steps(db: Database, org: OrgId, sid: SessionId, statuses: Sequence
     async with db.raw_transaction() as s:
         card = JobCard(
             organization_id=org, session_id=sid, title_en="Brake pads", title_ar="فحمات الفرامل",
-            status=JobCardStatus.IN_PROGRESS.value, position=1, created_at=dt.datetime.now(dt.UTC),
+            status=JobCardStatus.IN_PROGRESS.value, position=1, created_at=db.clock.now(),
         )
         s.add(card)
         await s.flush()
@@ -117,7 +116,7 @@ async def add_steps(db: Database, org: OrgId, sid: SessionId, statuses: Sequence
 
 async def add_reservation(db: Database, org: OrgId, sid: SessionId, status: ReservationStatus) -> int:
     """A part reserved on the session (written directly: inventory services are another module's)."""
-    now = dt.datetime.now(dt.UTC)
+    now = db.clock.now()
     async with db.raw_transaction() as s:
         store = StockLocation(organization_id=org, code=f"S{sid}-{status.value}", name_en="Main",
                               name_ar="الرئيسي", is_default=False, active=True, created_at=now)
@@ -141,7 +140,7 @@ async def add_media(db: Database, org: OrgId, kind: str, session_id: int | None)
         media = MediaFile(
             organization_id=org, session_id=session_id, kind=kind, content_type="image/png",
             storage_key=f"{org}/sig-{session_id}-{kind}.png", size_bytes=10, sha256="0" * 64,
-            created_at=dt.datetime.now(dt.UTC),
+            created_at=db.clock.now(),
         )
         s.add(media)
         await s.flush()

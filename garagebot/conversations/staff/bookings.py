@@ -81,7 +81,9 @@ def _line_key(b: Booking) -> str:
 
 async def pick(ctx: StepContext) -> Step:
     chosen = c.chosen_id(ctx, "bk")
-    if chosen is None or await open_booking(ctx.uow.session, ctx.me.org_id, chosen) is None:
+    if chosen is None:
+        return stay(reprompt=True)
+    if await open_booking(ctx.uow.session, ctx.me.org_id, chosen) is None:
         return stay(Reply("bookings.not_open"), reprompt=True)
     return go(FLOW, BookingsState.REQUEST, data={"request": chosen})
 

@@ -145,7 +145,7 @@ async def keep_the_cashbook(db: Database, accountant: Actor, timezone: str) -> N
 
 BOOKINGS: tuple[tuple[int, str, int, bool], ...] = (
     # (vehicle, complaint, days ahead at 10:00, confirmed by the advisor)
-    (20, "Front tyres are worn, please replace them", 1, False),
+    (23, "Front tyres are worn, please replace them", 1, False),
     (24, "فحص قبل شراء السيارة", 2, True),
 )
 

@@ -100,7 +100,7 @@ class Visits:
         self.db, self.clock, self.storage = db, clock, storage
         self.actors, self.templates, self.money = actors, templates, money
         self.busy: set[str] = set()  # people left with a running timer
-        self.waiting: list[tuple[StepId, str]] = []  # steps whose timer starts at the end of the replay
+        self.waiting: list[tuple[_StepRow, str]] = []  # (step, who): timers started at the end
         self.turn = 0
         self.advisor = actors["advisor"]
         self.org = self.advisor.org_id
@@ -247,7 +247,7 @@ class Visits:
             async with self.db.unit_of_work(self.actors["lead"]) as uow:
                 await assign_step(uow, step.id, UserId(worker.id or 0), override=True)
             self.busy.add(key)
-            self.waiting.append((step.id, key))
+            self.waiting.append((step, key))
             return
         async with self.db.unit_of_work(worker) as uow:
             await start_timer(uow, step.id)
@@ -298,10 +298,10 @@ class Visits:
         self.clock.advance(2)
 
     async def start_waiting(self) -> None:
-        """The cars on the lifts now: their people started the waiting steps
-        within the last hour of the replay."""
-        self.clock.at_least(self.clock.end - dt.timedelta(minutes=50))
-        for step_id, key in self.waiting:
+        """The cars on the lifts now: each waiting step was started about half
+        its estimated time before the end of the replay (longest first)."""
+        for step, key in sorted(self.waiting, key=lambda waiting: -waiting[0].minutes):
+            self.clock.at_least(self.clock.end - dt.timedelta(minutes=max(step.minutes // 2, 2)))
             async with self.db.unit_of_work(self.actors[key]) as uow:
-                await start_timer(uow, step_id)
-            self.clock.advance(7)
+                await start_timer(uow, step.id)
+            self.clock.advance(1)

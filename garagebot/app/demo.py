@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from garagebot.app import demo_data as data
-from garagebot.app.demo_billing import Money
+from garagebot.app.demo_billing import Money, demo_photo
 from garagebot.app.demo_stock import keep_the_cashbook, stock_the_store, take_bookings
-from garagebot.app.demo_visits import ReplayClock, Visits, demo_photo
+from garagebot.app.demo_visits import ReplayClock, Visits
 from garagebot.app.storage import LocalFileStorage
 from garagebot.core.actor import Actor
 from garagebot.core.billing.quote_flow import expire_quotes
@@ -120,7 +120,7 @@ async def seed_demo(db: Database, storage: FileStorage | None = None) -> DemoIde
 async def _today(db: Database, visits: Visits, actors: dict[str, Actor]) -> None:
     """The end of the replay: the cars on the lifts, lapsed quotes, the cashbook, new bookings."""
     await visits.start_waiting()
-    async with db.unit_of_work(actors["advisor"]) as uow:
+    async with db.unit_of_work(Actor.system(actors["advisor"].org_id)) as uow:
         await expire_quotes(uow)  # what the dispatcher does when each quote's expiry falls due
     await keep_the_cashbook(db, actors["accountant"], data.GARAGE.timezone)
     await take_bookings(db, actors["advisor"], data.GARAGE.timezone)

@@ -10,6 +10,8 @@ Which quote outcome and payment a visit gets is on its ``VisitSpec``
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -133,3 +135,17 @@ class Money:
             method, _, part = (spec.payment or "").partition("-")
             amount = Decimal(inv.total) if not part else (Decimal(inv.total) / 2).quantize(Decimal("0.001"))
             await record_payment(uow, inv_id, amount, _METHODS[method], reference=f"DEMO-{inv.number}")
+
+
+def demo_photo() -> bytes:
+    """A small grey PNG standing in for a technician's photo."""
+    width, height = 64, 48
+    raw = b"".join(b"\x00" + b"\x90\x90\x90" * width for _ in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(
+            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))

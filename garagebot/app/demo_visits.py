@@ -16,14 +16,12 @@ jobs" has something to show.
 from __future__ import annotations
 
 import datetime as dt
-import struct
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from garagebot.app.demo_billing import Money
+from garagebot.app.demo_billing import Money, demo_photo
 from garagebot.app.demo_data import CLIENTS, STAFF, VEHICLES, VisitSpec
 from garagebot.core.actor import Actor
 from garagebot.core.enums import SessionStatus, Skill, StepStatus
@@ -76,20 +74,6 @@ class _StepRow:
     minutes: int
     status: str
     assignee: int | None
-
-
-def demo_photo() -> bytes:
-    """A small grey PNG standing in for a technician's photo."""
-    width, height = 64, 48
-    raw = b"".join(b"\x00" + b"\x90\x90\x90" * width for _ in range(height))
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
 
 
 class Visits:

@@ -155,3 +155,15 @@ async def test_another_garages_booking_cannot_be_opened(db: Database, org: OrgId
     refused = await advisor.say(choice=f"bk:{theirs.id}")
     assert keys(refused)[0] == "bookings.not_open"
     assert "Lina" not in texts(refused)
+
+
+async def test_only_staff_who_take_cars_in_see_the_booking_requests(
+    db: Database, org: OrgId, staff: Staff,
+) -> None:
+    await book(db, org, "en", Channel.SMS)
+    technician = await staff_chat(db, org, Role.TECHNICIAN, "en")
+    menu = await technician.say("menu")
+    assert "m:bookings" not in choice_ids(menu)
+    assert "bookings.list" not in keys(await technician.say(choice="m:bookings"))
+    manager = await staff_chat(db, org, Role.MANAGER, "en")
+    assert "m:bookings" in choice_ids(await manager.say("menu"))

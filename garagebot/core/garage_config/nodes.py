@@ -25,9 +25,20 @@ def line_of(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+MAX_CHARS = 1_000_000
+
+
 def compose(text: str) -> tuple[yaml.Node | None, Problem | None]:
-    """The document's root node, or the syntax error with its line."""
+    """The document's root node, or the syntax error with its line. Aliases
+    (``*name``) are refused: a few nested ones would make the file's walk
+    exponential, and a configuration file never needs them."""
+    if len(text) > MAX_CHARS:
+        return None, Problem(1, "config.too_large", (("max", str(MAX_CHARS)),))
     try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                return None, Problem(int(mark.line) + 1 if mark else 1, "config.alias_not_allowed")
         return yaml.compose(text, Loader=yaml.SafeLoader), None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -168,6 +168,8 @@ async def test_every_mistake_is_reported_with_its_line_in_one_run_and_nothing_ch
     ("sla: {diagnose_minutes: 0, repair_minutes: 60}\n", 1, "error.sla_minutes_invalid"),
     ("billing:\n  tax_rates: {labour: \"150\"}\n", 2, "error.billing_percent_out_of_range"),
     ("qc_items: []\n", 1, "error.qc_items_invalid"),
+    ("sla: &t {diagnose_minutes: 60, repair_minutes: 90}\nx: *t\n", 2, "config.alias_not_allowed"),
+    ("#" * 1_000_001, 1, "config.too_large"),
 ])
 async def test_one_mistake_of_each_kind_is_named_at_its_line(
     db: Database, org: OrgId, text: str, line: int, key: str,

@@ -114,7 +114,7 @@ async def request(ctx: StepContext) -> Step:
     choice = ctx.msg.choice or ""
     if b is None:
         return go(FLOW, BookingsState.LIST, Reply("bookings.not_open"), data={}, remember=False)
-    if choice == "bq:confirm" and b.preferred_time is not None:
+    if choice == "bq:confirm" and b.preferred_time is not None and not b.confirmed:  # not a stale button
         return await _answer(ctx, b, "confirm", b.preferred_time)
     if choice in ("bq:other", "bq:propose"):
         return go(FLOW, BookingsState.TIME, data={**ctx.data, "mode": choice.removeprefix("bq:")})

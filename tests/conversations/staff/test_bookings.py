@@ -69,6 +69,9 @@ async def test_the_advisor_confirms_the_clients_time_in_one_tap_and_the_client_i
         "Reply here if you need to change it.")]
     [entry] = await audit_of(db, org, "request", "confirm_time")
     assert entry.actor_id == advisor.user_id
+    await advisor.say(choice=f"bk:{req.id}")
+    assert keys(await advisor.say(choice="bq:confirm")) == ["bookings.card_confirmed"]  # a stale button
+    assert len(await told(db, phone)) == 1  # the client is not told twice
 
 
 async def test_in_arabic_the_advisor_proposes_another_time_then_declines_and_the_client_reads_both_in_arabic(

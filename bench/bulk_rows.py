@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from garagebot.app.demo_data import TEMPLATES
+from garagebot.app.demo import demo_templates
 from garagebot.core.enums import SessionStatus
 
 Row = tuple[object, ...]
@@ -105,7 +105,7 @@ class GaragePlan:
     staff: GarageStaff
     sessions: int
     steps: int
-    template_ids: tuple[int, ...]  # one per entry of TEMPLATES
+    template_ids: tuple[int, ...]  # one per demo template
 
     @property
     def clients(self) -> int:
@@ -218,7 +218,7 @@ def cars(plan: GaragePlan, first_id: int, first_client: int, now: dt.datetime,
 def templates(org_id: int, ids: Ids) -> tuple[Chunk, tuple[int, ...]]:
     """The demo garage's five service templates for one garage, and their ids."""
     c, made = Chunk(), []
-    for t in TEMPLATES:
+    for t in demo_templates():
         tid = ids.take("service_template")
         made.append(tid)
         c.rows["service_template"].append((tid, org_id, t.code, t.name_en, t.name_ar, True))
@@ -226,8 +226,9 @@ def templates(org_id: int, ids: Ids) -> tuple[Chunk, tuple[int, ...]]:
             sid = ids.take("template_step")
             c.rows["template_step"].append((
                 sid, org_id, tid, pos, s.parallel_group, s.name_en, s.name_ar,
-                s.skill.value if s.skill else None, s.assembly, s.attachments, s.minutes, s.price))
-            for n, (en, ar) in enumerate(s.checklist, start=1):
+                str(s.required_skill) if s.required_skill else None, s.assembly, s.required_attachments,
+                s.estimated_minutes, s.flat_price))
+            for n, item in enumerate(s.checklist, start=1):
                 c.rows["template_checklist_item"].append(
-                    (ids.take("template_checklist_item"), org_id, sid, n, en, ar))
+                    (ids.take("template_checklist_item"), org_id, sid, n, item.text_en, item.text_ar))
     return c, tuple(made)

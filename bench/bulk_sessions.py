@@ -33,7 +33,7 @@ from bench.bulk_rows import (
     session_times,
     steps_per_session,
 )
-from garagebot.app.demo_data import TEMPLATES
+from garagebot.app.demo import demo_templates
 from garagebot.core.enums import JobCardStatus, ReviewOutcome, StepStatus
 from garagebot.core.enums import SessionStatus as St
 
@@ -61,9 +61,11 @@ class _TStep:
     duration: dt.timedelta
 
 
+TEMPLATES = demo_templates()
 _TEMPLATE_STEPS = tuple(
-    tuple(_TStep(s.parallel_group, s.name_en, s.name_ar, s.skill.value if s.skill else None,
-                 s.assembly, s.attachments, s.minutes, s.price, dt.timedelta(minutes=s.minutes))
+    tuple(_TStep(s.parallel_group, s.name_en, s.name_ar, str(s.required_skill) if s.required_skill else None,
+                 s.assembly, s.required_attachments, s.estimated_minutes, s.flat_price,
+                 dt.timedelta(minutes=s.estimated_minutes))
           for s in t.steps)
     for t in TEMPLATES
 )

@@ -19,6 +19,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import DBAPIError
 
 from garagebot.app import commands
+from garagebot.app.cli_config import add_config_parsers
 from garagebot.app.cli_reports import add_report_parsers
 from garagebot.app.cli_tools import add_tool_parsers
 from garagebot.app.settings import Settings, SettingsError, load_settings
@@ -106,6 +107,7 @@ def _org_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     s.add_argument("--timezone", help="IANA zone, e.g. Asia/Amman")
     _add_numbers(s, clearing=True)
     s.set_defaults(run=_run_async(commands.org_set))
+    add_config_parsers(org_sub, _run_async)
 
 
 def _user_and_audit_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -14,25 +14,31 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from garagebot.app import demo_data as data
+from garagebot.app.demo_billing import Money, demo_photo
+from garagebot.app.demo_stock import keep_the_cashbook, stock_the_store, take_bookings
 from garagebot.app.demo_visits import ReplayClock, Visits
 from garagebot.app.storage import LocalFileStorage
 from garagebot.core.actor import Actor
+from garagebot.core.billing.quote_flow import expire_quotes
 from garagebot.core.enums import Channel, Role
+from garagebot.core.garage_config import import_config, parse_config
+from garagebot.core.garage_config.schema import TemplateConfig
 from garagebot.core.ids import ClientId, OrgId, TemplateId, UserId
-from garagebot.core.models import Organization, RepairSession, User
+from garagebot.core.models import Organization, RepairSession, ServiceTemplate, User
 from garagebot.core.ports import FileStorage
 from garagebot.core.repair.clients import find_or_create_client
 from garagebot.core.repair.vehicles import register_vehicle
 from garagebot.core.staff import create_organization, create_user
 from garagebot.core.uow import Database
-from garagebot.core.work.templates import ChecklistItemSpec, StepSpec, create_template
 
 REPLAY_HOURS = 14 * 24  # the replay starts this long before "now"
+CONFIG_FILE = "demo_garage.yaml"  # package data: the garage's templates and settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,7 @@ class DemoIdentities:
     org_id: OrgId | None
     staff: tuple[DemoPerson, ...] = ()
     sessions: int = 0
+    templates: int = 0
 
     def person(self, key: str) -> DemoPerson:
         return next(p for p in self.staff if p.key == key)
@@ -68,7 +75,7 @@ class DemoIdentities:
                "Staff (log in to the Telegram bot as these user ids):"]
         out += [f"  {p.telegram_user_id}  {p.phone}  {p.role.value:<16} {p.name}" for p in self.staff]
         out.append(f"{len(data.CLIENTS)} clients, {len(data.VEHICLES)} vehicles, "
-                   f"{self.sessions} repair sessions, {len(data.TEMPLATES)} service templates.")
+                   f"{self.sessions} repair sessions, {self.templates} service templates.")
         return out
 
 
@@ -98,12 +105,25 @@ async def seed_demo(db: Database, storage: FileStorage | None = None) -> DemoIde
                                         currency=data.GARAGE.currency, default_locale="ar")
         staff = await _staff(db, org)
         actors = {p.key: Actor.user(org, p.user_id, Channel.TELEGRAM) for p in staff}
-        templates = await _templates(db, actors["lead"])
+        templates = await _configure(db, actors["owner"])
+        store = await stock_the_store(db, actors["inventory"], actors["accountant"])
         await _clients(db, actors["advisor"])
-        visits = Visits(db, clock, files, actors, templates)
+        money = Money(db, store, files, actors["advisor"], actors["accountant"], actors["inventory"],
+                      demo_photo())
+        visits = Visits(db, clock, files, actors, templates, money)
         for spec in data.VISITS:
             await visits.replay(spec)
-    return DemoIdentities(True, org, staff, len(data.VISITS))
+        await _today(db, visits, actors)
+    return DemoIdentities(True, org, staff, len(data.VISITS), len(templates))
+
+
+async def _today(db: Database, visits: Visits, actors: dict[str, Actor]) -> None:
+    """The end of the replay: the cars on the lifts, lapsed quotes, the cashbook, new bookings."""
+    await visits.start_waiting()
+    async with db.unit_of_work(Actor.system(actors["advisor"].org_id)) as uow:
+        await expire_quotes(uow)  # what the dispatcher does when each quote's expiry falls due
+    await keep_the_cashbook(db, actors["accountant"], data.GARAGE.timezone)
+    await take_bookings(db, actors["advisor"], data.GARAGE.timezone)
 
 
 async def _existing(db: Database) -> DemoIdentities | None:
@@ -118,9 +138,11 @@ async def _existing(db: Database) -> DemoIdentities | None:
             select(User).where(User.organization_id == org))).scalars()}
         sessions = (await s.execute(select(func.count(RepairSession.id)).where(
             RepairSession.organization_id == org))).scalar_one()
+        templates = (await s.execute(select(func.count(ServiceTemplate.id)).where(
+            ServiceTemplate.organization_id == org))).scalar_one()
     staff = tuple(_person(p, UserId(users[p.telegram_user_id].id)) for p in data.STAFF
                   if p.telegram_user_id in users)
-    return DemoIdentities(False, OrgId(org), staff, int(sessions))
+    return DemoIdentities(False, OrgId(org), staff, int(sessions), int(templates))
 
 
 def _person(spec: data.StaffSpec, user_id: UserId) -> DemoPerson:
@@ -137,21 +159,24 @@ async def _staff(db: Database, org: OrgId) -> tuple[DemoPerson, ...]:
     return tuple(made)
 
 
-async def _templates(db: Database, lead: Actor) -> dict[str, TemplateId]:
-    made: dict[str, TemplateId] = {}
-    async with db.unit_of_work(lead) as uow:
-        for t in data.TEMPLATES:
-            steps = [
-                StepSpec(name_en=s.name_en, name_ar=s.name_ar, required_skill=s.skill,
-                         assembly=s.assembly, parallel_group=s.parallel_group,
-                         required_attachments=s.attachments, estimated_minutes=s.minutes,
-                         flat_price=s.price,
-                         checklist=tuple(ChecklistItemSpec(en, ar) for en, ar in s.checklist))
-                for s in t.steps
-            ]
-            made[t.code] = await create_template(uow, code=t.code, name_en=t.name_en,
-                                                 name_ar=t.name_ar, steps=steps)
-    return made
+def bundled_config() -> str:
+    """The demo garage's configuration file (package data)."""
+    return resources.files("garagebot.app").joinpath(CONFIG_FILE).read_text(encoding="utf-8")
+
+
+def demo_templates() -> tuple[TemplateConfig, ...]:
+    """The demo garage's service templates as its configuration file has them."""
+    return parse_config(bundled_config())[0].templates or ()
+
+
+async def _configure(db: Database, owner: Actor) -> dict[str, TemplateId]:
+    """The garage set up from its bundled configuration file (templates, QC,
+    billing …) by the owner, through ``org import``'s importer."""
+    async with db.unit_of_work(owner) as uow:
+        await import_config(uow, bundled_config())
+        rows = (await uow.session.execute(select(ServiceTemplate.code, ServiceTemplate.id).where(
+            ServiceTemplate.organization_id == uow.org_id))).all()
+    return {code: TemplateId(tid) for code, tid in rows}
 
 
 async def _clients(db: Database, advisor: Actor) -> None:

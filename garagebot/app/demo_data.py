@@ -1,4 +1,5 @@
-"""The demo garage's people, cars and service templates (English and Arabic).
+"""The demo garage's people, cars and visits (English and Arabic); its service
+templates and settings are in ``demo_garage.yaml``.
 
 Pure data: ``garagebot.app.demo`` feeds it through the real core services.
 The Telegram user ids (100000001 …) and phones below are the documented demo
@@ -10,7 +11,6 @@ every VIN given passes its ISO 3779 check digit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from garagebot.core.enums import Role, SessionStatus, Skill
 
@@ -55,29 +55,6 @@ class VehicleSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class StepSpec:
-    """One template step. Steps with the same ``parallel_group`` may run together."""
-
-    name_en: str
-    name_ar: str
-    skill: Skill | None
-    minutes: int
-    checklist: tuple[tuple[str, str], ...] = ()
-    parallel_group: int | None = None
-    assembly: bool = False
-    attachments: int = 0
-    price: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateSpec:
-    code: str
-    name_en: str
-    name_ar: str
-    steps: tuple[StepSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class VisitSpec:
     """A session to replay: opened ``hours_ago`` before the seeding time, with
     job cards from ``templates``, then walked to ``status``."""
@@ -87,6 +64,12 @@ class VisitSpec:
     templates: tuple[str, ...]
     status: SessionStatus
     hours_ago: int
+    # The client's answer to the quote: "approve" (WhatsApp), "sign" (the signed
+    # page), "partial" (the optional line declined), "decline"; "draft": not sent.
+    quote: str = "approve"
+    # How the invoice is paid: "cash", "card", "bank", "cash-half", "open" (not
+    # yet), "fleet" (on the fleet customer's account); None: no invoice yet.
+    payment: str | None = None
 
 
 GARAGE = GarageSpec(
@@ -193,126 +176,29 @@ VEHICLES: tuple[VehicleSpec, ...] = (
 )
 
 
-def _p(amount: str) -> Decimal:
-    return Decimal(amount)
-
-
-TEMPLATES: tuple[TemplateSpec, ...] = (
-    TemplateSpec("oil_service", "Oil and filter service", "تغيير الزيت والفلتر", (
-        StepSpec("Raise the car and remove the engine undertray",
-                 "رفع السيارة وفك الغطاء السفلي للمحرك", None, 10,
-                 (("Car secured on the lift", "السيارة مثبتة على الرافعة"),), assembly=True),
-        StepSpec("Drain the engine oil and replace the oil filter",
-                 "تفريغ زيت المحرك وتبديل فلتر الزيت", _M, 20,
-                 (("Drain plug washer replaced", "تم تبديل حلقة برغي التصريف"),
-                  ("Old filter gasket removed", "تمت إزالة جوان الفلتر القديم")),
-                 attachments=1, price=_p("8.000")),
-        StepSpec("Refill engine oil to the specified grade", "تعبئة زيت المحرك بالدرجة المحددة",
-                 _M, 10,
-                 (("Oil level between the dipstick marks", "مستوى الزيت بين علامتي المقياس"),
-                  ("No leak at the filter or drain plug", "لا تسريب عند الفلتر أو برغي التصريف")),
-                 parallel_group=1, price=_p("22.500")),
-        StepSpec("Replace the engine air filter", "تبديل فلتر هواء المحرك", _M, 10,
-                 (("Air box clips closed", "مشابك علبة الفلتر مغلقة"),),
-                 parallel_group=1, price=_p("6.000")),
-        StepSpec("Refit the undertray and lower the car", "تركيب الغطاء السفلي وإنزال السيارة",
-                 None, 10, (("All undertray screws fitted", "جميع براغي الغطاء مركبة"),),
-                 assembly=True),
-        StepSpec("Reset the service reminder", "إعادة ضبط تذكير الصيانة", _E, 5,
-                 (("Next service sticker on the windscreen", "ملصق الصيانة القادمة على الزجاج"),)),
-    )),
-    TemplateSpec("brake_pads", "Front brake pads", "تبديل فحمات الفرامل الأمامية", (
-        StepSpec("Remove the front wheels", "فك العجلات الأمامية", None, 10,
-                 (("Wheel nuts kept together", "صواميل العجلات محفوظة معاً"),), assembly=True),
-        StepSpec("Replace the left front pads", "تبديل الفحمات الأمامية اليسرى", _M, 25,
-                 (("Disc thickness measured", "تم قياس سماكة قرص الفرامل"),
-                  ("Caliper slide pins greased", "تم تشحيم مسامير انزلاق الملقط")),
-                 parallel_group=1, attachments=1, price=_p("18.000")),
-        StepSpec("Replace the right front pads", "تبديل الفحمات الأمامية اليمنى", _M, 25,
-                 (("Disc thickness measured", "تم قياس سماكة قرص الفرامل"),
-                  ("Caliper slide pins greased", "تم تشحيم مسامير انزلاق الملقط")),
-                 parallel_group=1, price=_p("18.000")),
-        StepSpec("Refit the wheels and torque the nuts", "تركيب العجلات وشد الصواميل بالعزم المحدد",
-                 None, 10, (("Nuts torqued to specification", "الصواميل مشدودة حسب المواصفة"),),
-                 assembly=True),
-        StepSpec("Road test the brakes", "تجربة الفرامل على الطريق", _M, 15,
-                 (("Pedal firm", "دواسة الفرامل ثابتة"),
-                  ("No noise when braking", "لا صوت عند الكبح"))),
-    )),
-    TemplateSpec("ac_service", "Air-conditioning service", "صيانة المكيّف", (
-        StepSpec("Check the AC system for leaks", "فحص نظام التكييف للتأكد من عدم وجود تسريب", _A, 20,
-                 (("UV dye checked", "تم فحص الصبغة فوق البنفسجية"),
-                  ("High and low pressures recorded", "تم تسجيل الضغطين العالي والمنخفض"))),
-        StepSpec("Recover and recharge the refrigerant", "سحب غاز التبريد وإعادة تعبئته", _A, 30,
-                 (("Charged to the weight on the label", "تمت التعبئة حسب الوزن المدون على الملصق"),),
-                 attachments=1, price=_p("25.000")),
-        StepSpec("Remove the glovebox and replace the cabin filter",
-                 "فك درج القفازات وتبديل فلتر المقصورة", None, 15,
-                 (("Filter airflow arrow points the right way", "سهم اتجاه الهواء على الفلتر صحيح"),),
-                 parallel_group=1, assembly=True, price=_p("7.500")),
-        StepSpec("Clean the condenser", "تنظيف المكثف", _A, 15,
-                 (("Condenser fins straight and clean", "زعانف المكثف مستقيمة ونظيفة"),),
-                 parallel_group=1),
-        StepSpec("Measure the vent temperature", "قياس حرارة فتحات التكييف", _A, 10,
-                 (("Vent temperature below 8 °C", "حرارة الفتحات أقل من 8 درجات مئوية"),)),
-    )),
-    TemplateSpec("diagnosis", "Diagnosis", "فحص وتشخيص", (
-        StepSpec("Read the fault codes with the scanner", "قراءة رموز الأعطال بجهاز الفحص", _D, 15,
-                 (("Codes saved to the report", "تم حفظ الرموز في التقرير"),),
-                 attachments=1, price=_p("15.000")),
-        StepSpec("Inspect the engine bay and underbody", "فحص حجرة المحرك وأسفل السيارة", _M, 20,
-                 (("Leaks noted", "تم تدوين التسريبات"),
-                  ("Belts and hoses checked", "تم فحص السيور والخراطيم")),
-                 parallel_group=1),
-        StepSpec("Test the battery and charging system", "فحص البطارية ونظام الشحن", _E, 15,
-                 (("Battery voltage recorded", "تم تسجيل جهد البطارية"),
-                  ("Alternator output recorded", "تم تسجيل خرج المولّد")),
-                 parallel_group=1),
-        StepSpec("Road test and write up the findings", "تجربة على الطريق وكتابة النتائج", _D, 20,
-                 (("Findings written for the advisor", "تمت كتابة النتائج لمستشار الخدمة"),)),
-    )),
-    TemplateSpec("timing_belt", "Timing belt replacement", "تبديل حزام التوقيت", (
-        StepSpec("Remove the engine covers and the accessory belt",
-                 "فك أغطية المحرك وسير الملحقات", None, 30,
-                 (("Bolts labelled and bagged", "البراغي معلّمة ومحفوظة"),), assembly=True),
-        StepSpec("Lock the engine at top dead centre", "تثبيت المحرك على النقطة الميتة العليا", _M, 20,
-                 (("Timing marks aligned", "علامات التوقيت متطابقة"),), attachments=1),
-        StepSpec("Replace the water pump", "تبديل مضخة الماء", _M, 40,
-                 (("New gasket fitted", "تم تركيب جوان جديد"),),
-                 parallel_group=1, price=_p("45.000")),
-        StepSpec("Inspect the camshaft and crankshaft seals", "فحص موانع التسرب لعمود الكامات وعمود المرفق",
-                 _M, 15, (("No oil on the seals", "لا أثر للزيت على موانع التسرب"),), parallel_group=1),
-        StepSpec("Fit the new belt, tensioner and idler", "تركيب الحزام والشداد والبكرة الجديدة",
-                 _M, 60, (("Tensioner set to specification", "الشداد مضبوط حسب المواصفة"),),
-                 price=_p("95.000")),
-        StepSpec("Turn the engine twice and check the timing", "تدوير المحرك دورتين وفحص التوقيت",
-                 _M, 15, (("Marks aligned after two turns", "العلامات متطابقة بعد دورتين"),),
-                 attachments=1),
-        StepSpec("Refit the covers and the accessory belt", "تركيب الأغطية وسير الملحقات", None, 30,
-                 (("Accessory belt tension checked", "تم فحص شد سير الملحقات"),), assembly=True),
-    )),
-)
-
 _S = SessionStatus
 
 # Oldest first: the replay opens them in this order.
 VISITS: tuple[VisitSpec, ...] = (
-    VisitSpec(0, "Regular oil service", ("oil_service",), _S.DELIVERED, 290),
-    VisitSpec(5, "صوت عند الضغط على الفرامل", ("brake_pads",), _S.DELIVERED, 242),
-    VisitSpec(12, "المكيف لا يبرد", ("diagnosis", "ac_service"), _S.DELIVERED, 218),
-    VisitSpec(21, "Timing belt due at 270,000 km", ("timing_belt",), _S.DELIVERED, 194),
-    VisitSpec(3, "فحص شامل قبل السفر", ("diagnosis", "oil_service"), _S.DELIVERED, 146),
-    VisitSpec(9, "Engine warning light is on", ("diagnosis",), _S.CANCELLED, 122),
-    VisitSpec(19, "تسريب زيت من أسفل المحرك", ("diagnosis",), _S.ON_HOLD, 98),
+    VisitSpec(0, "Regular oil service", ("oil_service",), _S.DELIVERED, 290, payment="cash"),
+    VisitSpec(5, "صوت عند الضغط على الفرامل", ("brake_pads",), _S.DELIVERED, 242, quote="sign",
+              payment="card"),
+    VisitSpec(12, "المكيف لا يبرد", ("diagnosis", "ac_service"), _S.DELIVERED, 218, payment="fleet"),
+    VisitSpec(21, "Timing belt due at 270,000 km", ("timing_belt",), _S.DELIVERED, 194, payment="bank"),
+    VisitSpec(3, "فحص شامل قبل السفر", ("diagnosis", "oil_service"), _S.DELIVERED, 146, quote="partial",
+              payment="cash"),
+    VisitSpec(9, "Engine warning light is on", ("diagnosis",), _S.CANCELLED, 122, quote="decline"),
+    VisitSpec(19, "تسريب زيت من أسفل المحرك", ("diagnosis",), _S.ON_HOLD, 98),  # its quote expires
     VisitSpec(14, "Hybrid battery warning", ("diagnosis",), _S.AWAITING_PARTS, 74),
-    VisitSpec(4, "صيانة دورية وتغيير زيت", ("oil_service",), _S.COMPLETED, 52),
-    VisitSpec(7, "Brakes squeal at low speed", ("brake_pads",), _S.READY_FOR_PICKUP, 48),
+    VisitSpec(4, "صيانة دورية وتغيير زيت", ("oil_service",), _S.COMPLETED, 52, payment="cash-half"),
+    VisitSpec(7, "Brakes squeal at low speed", ("brake_pads",), _S.READY_FOR_PICKUP, 48, quote="sign",
+              payment="open"),
     VisitSpec(13, "تبديل حزام التوقيت حسب الجدول", ("timing_belt",), _S.QA_CHECK, 28),
     VisitSpec(26, "Oil service and brake check", ("oil_service", "brake_pads"), _S.IN_PROGRESS, 24),
     VisitSpec(8, "المكيف يصدر رائحة", ("ac_service",), _S.IN_PROGRESS, 8),
     VisitSpec(11, "Car pulls to the right when braking", ("diagnosis", "brake_pads"),
               _S.AWAITING_CLIENT_APPROVAL, 7),
-    VisitSpec(2, "صوت طقطقة من المحرك", ("diagnosis",), _S.DIAGNOSING, 5),
+    VisitSpec(2, "صوت طقطقة من المحرك", ("diagnosis",), _S.DIAGNOSING, 5, quote="draft"),
     VisitSpec(30, "Battery drains overnight", ("diagnosis",), _S.DIAGNOSING, 4),
     VisitSpec(16, "AC blows warm air", ("ac_service",), _S.NEW, 2),
     VisitSpec(33, "تغيير زيت وفلتر", ("oil_service",), _S.NEW, 1),

@@ -1,28 +1,31 @@
 """Replaying the demo garage's visits through the core services.
 
 Each visit is opened at its time on the replay clock, checked in, planned
-from its templates and then walked towards its target status the way a
-workshop would: technicians start steps (the timer assigns them), tick the
-checklist, attach the required photos and finish; the lead reviews each job
-card; QC is ticked before READY_FOR_PICKUP; the client's PIN delivers. A
-visit left in the workshop keeps one step running and gets its remaining
-steps assigned by the lead, so "my jobs" has something to show.
+from its templates (its parts reserved) and then walked towards its target
+status the way a workshop would: a diagnosis first when the visit starts
+with one; the quote sent and decided by the client (``demo_billing``);
+technicians start steps (the timer assigns them), tick the checklist, attach
+the required photos and finish; the parts are fitted; the lead reviews each
+job card; QC is ticked before READY_FOR_PICKUP, when the invoice is issued
+and paid; the client's PIN delivers. A visit left in the workshop has one
+step assigned to start shortly before "now" (``start_waiting``: no timer is
+left running for days) and its remaining steps assigned by the lead, so "my
+jobs" has something to show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import struct
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from garagebot.app.demo_billing import Money, demo_photo
 from garagebot.app.demo_data import CLIENTS, STAFF, VEHICLES, VisitSpec
 from garagebot.core.actor import Actor
 from garagebot.core.enums import SessionStatus, Skill, StepStatus
-from garagebot.core.ids import JobCardId, QcItemId, SessionId, StepId, TemplateId
+from garagebot.core.ids import JobCardId, QcItemId, SessionId, StepId, TemplateId, UserId
 from garagebot.core.models import JobCard, RepairSession, SessionQcItem, Step, StepChecklistItem
 from garagebot.core.ports import FileStorage
 from garagebot.core.repair.delivery import confirm_delivery
@@ -73,28 +76,15 @@ class _StepRow:
     assignee: int | None
 
 
-def demo_photo() -> bytes:
-    """A small grey PNG standing in for a technician's photo."""
-    width, height = 64, 48
-    raw = b"".join(b"\x00" + b"\x90\x90\x90" * width for _ in range(height))
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b""))
-
-
 class Visits:
     """Replays ``VisitSpec``s in order on one garage."""
 
     def __init__(self, db: Database, clock: ReplayClock, storage: FileStorage,
-                 actors: Mapping[str, Actor], templates: Mapping[str, TemplateId]) -> None:
+                 actors: Mapping[str, Actor], templates: Mapping[str, TemplateId], money: Money) -> None:
         self.db, self.clock, self.storage = db, clock, storage
-        self.actors, self.templates = actors, templates
+        self.actors, self.templates, self.money = actors, templates, money
         self.busy: set[str] = set()  # people left with a running timer
+        self.waiting: list[tuple[_StepRow, str]] = []  # (step, who): timers started at the end
         self.turn = 0
         self.advisor = actors["advisor"]
         self.org = self.advisor.org_id
@@ -103,6 +93,7 @@ class Visits:
     async def replay(self, spec: VisitSpec) -> SessionId:
         self.clock.at_least(self.clock.end - dt.timedelta(hours=spec.hours_ago))
         self.advisor = self.actors["advisor" if spec.vehicle % 2 else "advisor2"]
+        self.money.advisor = self.advisor
         sid = await self._open(spec)
         if spec.status is not S.NEW:
             await self._walk(sid, spec)
@@ -120,6 +111,7 @@ class Visits:
                 await set_priority(uow, sid, 2)  # brakes are a safety job
             for code in spec.templates:
                 await add_job_card(uow, sid, self.templates[code])
+            await self.money.reserve(uow, sid, spec.templates)
         self.clock.advance(5)
         return sid
 
@@ -130,30 +122,35 @@ class Visits:
             await self._status(sid, S.DIAGNOSING)
             if target is S.DIAGNOSING:
                 await self._work(sid, done=0, leave_running=True)
-                return
-            if target is S.ON_HOLD:
-                await self._work(sid, done=1)
-                await self._status(sid, S.ON_HOLD, note="Client asked to wait until payday")
+                if spec.quote == "draft":
+                    await self.money.quote(sid, spec)  # the advisor is preparing it
                 return
             await self._work(sid, done=None, cards=1)
             await self._review_finished(sid)
-            if target is S.CANCELLED:
-                await self._cancel(sid)
-                return
-            await self._status(sid, S.AWAITING_CLIENT_APPROVAL)
-            if target in _AFTER_DIAGNOSIS:
-                if target is S.AWAITING_PARTS:
-                    await self._status(sid, S.AWAITING_PARTS)
-                return
-        await self._status(sid, S.IN_PROGRESS)
+        qid = await self.money.quote(sid, spec)  # sent: AWAITING_CLIENT_APPROVAL
+        self.clock.advance(30)
+        if target is S.ON_HOLD:
+            await self._status(sid, S.ON_HOLD, note="Client asked to wait until payday")
+            return
+        if target is S.AWAITING_CLIENT_APPROVAL:
+            return
+        await self.money.decide(sid, qid, spec)  # IN_PROGRESS, AWAITING_PARTS or (declined) QA_CHECK
+        self.clock.advance(10)
+        if target is S.CANCELLED:
+            await self._cancel(sid)
+            return
+        if target is S.AWAITING_PARTS:
+            return
         if target is S.IN_PROGRESS:
             await self._work(sid, done=2, leave_running=True)
             return
         await self._work(sid, done=None)
+        await self.money.use_parts(sid)
         await self._review_finished(sid)  # the last approval moves the session to QA_CHECK
-        await self._finish(sid, target)
+        await self._finish(sid, spec)
 
-    async def _finish(self, sid: SessionId, target: S) -> None:
+    async def _finish(self, sid: SessionId, spec: VisitSpec) -> None:
+        target = spec.status
         if target is S.QA_CHECK:
             return
         lead = self.actors["lead"]
@@ -166,6 +163,7 @@ class Visits:
                 await tick_qc_item(uow, QcItemId(item))
         self.clock.advance(10)
         await self._status(sid, S.READY_FOR_PICKUP)
+        await self.money.invoice(sid, spec)
         if target is S.READY_FOR_PICKUP:
             return
         self.clock.advance(120)
@@ -228,11 +226,15 @@ class Visits:
         if key is None:
             return  # everyone qualified is busy on another car: the step waits
         worker = self.actors[key]
+        if not finish:
+            # Assigned now, started shortly before "now" (start_waiting): no timer runs for days.
+            async with self.db.unit_of_work(self.actors["lead"]) as uow:
+                await assign_step(uow, step.id, UserId(worker.id or 0), override=True)
+            self.busy.add(key)
+            self.waiting.append((step, key))
+            return
         async with self.db.unit_of_work(worker) as uow:
             await start_timer(uow, step.id)
-        if not finish:
-            self.busy.add(key)
-            return
         self.clock.advance(step.minutes)
         async with self.db.unit_of_work(worker) as uow:
             items = (await uow.session.execute(select(StepChecklistItem.id).where(
@@ -278,3 +280,12 @@ class Visits:
                 if person is not None:
                     await assign_step(uow, step.id, person)
         self.clock.advance(2)
+
+    async def start_waiting(self) -> None:
+        """The cars on the lifts now: each waiting step was started about half
+        its estimated time before the end of the replay (longest first)."""
+        for step, key in sorted(self.waiting, key=lambda waiting: -waiting[0].minutes):
+            self.clock.at_least(self.clock.end - dt.timedelta(minutes=max(step.minutes // 2, 2)))
+            async with self.db.unit_of_work(self.actors[key]) as uow:
+                await start_timer(uow, step.id)
+            self.clock.advance(1)

@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 
 import asyncpg
@@ -16,18 +17,32 @@ from sqlalchemy import func, select
 
 from garagebot.app import demo_data as data
 from garagebot.app.demo import DemoIdentities, seed_demo
+from garagebot.core.actor import Actor
 from garagebot.core.audit import verify_chain
+from garagebot.core.billing.enums import InvoiceStatus, QuoteStatus
 from garagebot.core.db import Base, make_engine
-from garagebot.core.enums import Role, SessionStatus
+from garagebot.core.enums import Channel, RequestStatus, Role, SessionStatus
+from garagebot.core.garage_config import import_config, parse_config, read_config, to_yaml
 from garagebot.core.models import (
     AuditEntry,
+    CashbookEntry,
     Client,
+    FleetAccount,
+    InventoryItem,
+    Invoice,
     MediaFile,
     Organization,
     OutboxRow,
+    PurchaseOrder,
+    Quote,
+    QuoteApproval,
+    QuoteDecision,
     RepairSession,
+    Request,
     ServiceTemplate,
     Step,
+    StockLevel,
+    Supplier,
     TemplateChecklistItem,
     TemplateStep,
     TimeLog,
@@ -267,4 +282,98 @@ async def test_every_demo_phone_plate_and_vin_is_valid_as_typed() -> None:
     assert len({plate(v.plate) for v in data.VEHICLES}) == 40
     for v in data.VEHICLES:
         assert v.vin is None or vin(v.vin) == v.vin
+
+
+async def test_the_demo_garage_is_set_up_from_its_bundled_configuration_file(seeded: Seeded) -> None:
+    db, ids, _ = seeded
+    assert ids.org_id is not None
+    bundled = resources.files("garagebot.app").joinpath("demo_garage.yaml").read_text(encoding="utf-8")
+    parsed, problems = parse_config(bundled)
+    assert problems == []
+    async with db.unit_of_work(Actor.system(ids.org_id, Channel.CLI)) as uow:
+        assert to_yaml(await read_config(uow)) == to_yaml(parsed)
+        assert (await import_config(uow, bundled)).changed == ()  # it is what the garage has
+    async with db.read() as s:
+        imported = (await s.execute(select(func.count(AuditEntry.id)).where(
+            AuditEntry.organization_id == ids.org_id, AuditEntry.action == "config_import"))).scalar_one()
+    assert imported == 1
+    assert ids.templates == 5
+
+
+async def test_the_demo_has_stock_some_of_it_low_suppliers_and_orders_received_and_awaited(
+    seeded: Seeded,
+) -> None:
+    db, ids, _ = seeded
+    async with db.read() as s:
+        levels = (await s.execute(
+            select(InventoryItem.sku, InventoryItem.min_level, StockLevel.on_hand, StockLevel.reserved)
+            .join(StockLevel, StockLevel.item_id == InventoryItem.id)
+            .where(InventoryItem.organization_id == ids.org_id))).all()
+        suppliers = (await s.execute(select(func.count(Supplier.id)).where(
+            Supplier.organization_id == ids.org_id))).scalar_one()
+        orders = Counter((await s.scalars(select(PurchaseOrder.status).where(
+            PurchaseOrder.organization_id == ids.org_id))).all())
+    assert len([sku for sku, _, on_hand, _ in levels if on_hand > 0]) >= 6
+    low = {sku for sku, minimum, on_hand, reserved in levels if on_hand - reserved < minimum}
+    assert {"BF-DOT4", "AF-CAB"} <= low  # below their minimum: the inventory staff's alerts
+    assert any(reserved > 0 for *_, reserved in levels)  # parts held for cars in the workshop
+    assert suppliers >= 2
+    assert orders == Counter({"RECEIVED": 1, "SENT": 1})  # the opening stock; the part a car waits for
+
+
+async def test_the_demo_has_quotes_in_every_state_decided_by_clients_one_signed(seeded: Seeded) -> None:
+    db, ids, _ = seeded
+    async with db.read() as s:
+        quotes = Counter((await s.scalars(select(Quote.status).where(
+            Quote.organization_id == ids.org_id))).all())
+        decisions = (await s.execute(select(QuoteDecision.actor_kind, QuoteDecision.channel).where(
+            QuoteDecision.organization_id == ids.org_id))).all()
+        signed = (await s.execute(select(QuoteApproval.signer_name, MediaFile.kind).join(
+            MediaFile, MediaFile.id == QuoteApproval.signature_media_id).where(
+            QuoteApproval.organization_id == ids.org_id))).all()
+    assert {QuoteStatus(q) for q in quotes} >= set(QuoteStatus) - {QuoteStatus.SUPERSEDED}
+    assert {("client", "whatsapp"), ("client", "web")} <= set(decisions)
+    assert signed
+    assert all(kind == "signature" and name for name, kind in signed)
+
+
+async def test_the_demo_has_invoices_paid_part_paid_open_and_on_a_fleet_account_and_a_cashbook(
+    seeded: Seeded,
+) -> None:
+    db, ids, _ = seeded
+    async with db.read() as s:
+        invoices = (await s.execute(select(Invoice.status, Invoice.payer_kind).where(
+            Invoice.organization_id == ids.org_id))).all()
+        fleets = (await s.execute(select(func.count(FleetAccount.id)).where(
+            FleetAccount.organization_id == ids.org_id))).scalar_one()
+        cash = Counter((await s.scalars(select(CashbookEntry.kind).where(
+            CashbookEntry.organization_id == ids.org_id))).all())
+    statuses = {InvoiceStatus(status) for status, _ in invoices}
+    assert {InvoiceStatus.PAID, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.ISSUED} <= statuses
+    assert ("ISSUED", "FLEET") in {(status, kind) for status, kind in invoices}
+    assert fleets == 1
+    assert cash["EXPENSE"] >= 3
+    assert cash["INCOME"] >= 1
+
+
+async def test_no_timer_runs_for_days_and_every_car_awaiting_approval_has_a_sent_quote(
+    seeded: Seeded,
+) -> None:
+    db, ids, _ = seeded
+    async with db.read() as s:
+        running = (await s.scalars(select(TimeLog.started_at).where(
+            TimeLog.organization_id == ids.org_id, TimeLog.ended_at.is_(None)))).all()
+        waiting = (await s.scalars(select(RepairSession.id).where(
+            RepairSession.organization_id == ids.org_id,
+            RepairSession.status == SessionStatus.AWAITING_CLIENT_APPROVAL.value))).all()
+        sent = set((await s.scalars(select(Quote.session_id).where(
+            Quote.organization_id == ids.org_id, Quote.status == QuoteStatus.SENT.value))).all())
+        requests = (await s.execute(select(Request.status, Request.confirmed_at).where(
+            Request.organization_id == ids.org_id))).all()
+    assert running
+    assert all(START - started < dt.timedelta(hours=1) for started in running)
+    assert waiting
+    assert set(waiting) <= sent
+    assert {status for status, _ in requests} == {RequestStatus.OPEN}
+    assert sorted(confirmed is not None for _, confirmed in requests) == [False, True]  # one confirmed
 

@@ -8,6 +8,7 @@ main-menu entries; ``storage`` receives the files staff send from the chat.
 from __future__ import annotations
 
 from garagebot.conversations.router import MenuEntry, Registry
+from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
@@ -31,6 +32,8 @@ MENU_ENTRIES = (
               ("new car", "intake", "new session", "سيارة جديدة", "استقبال")),
     MenuEntry("sessions", "staff.menu_sessions", "sessions", Permission.CHANGE_SESSION_STATUS,
               ("cars", "sessions", "السيارات", "الجلسات")),
+    MenuEntry("bookings", "bookings.menu", "bookings", Permission.INTAKE,
+              ("bookings", "booking requests", "requests", "الحجوزات", "طلبات الحجز", "المواعيد")),
     MenuEntry("manager", "staff.menu_manager", "manager", Permission.VIEW_REPORTS,
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
 )
@@ -40,7 +43,7 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
-    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER):
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, BOOKINGS):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

@@ -28,6 +28,8 @@ class Request(Base):
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
     complaint: Mapped[str] = mapped_column(Text)
     preferred_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When an advisor confirmed ``preferred_time`` to the client (None: not yet).
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     # Why an OPEN request was closed without a session (no-show, went elsewhere …).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -88,8 +89,8 @@ async def _garage(db: Database, staff: Staff) -> Garage:
 async def _rows(db: Database, g: Garage) -> tuple[object, ...]:
     """Everything of garage A a pressed button could change."""
     async with db.read() as s:
-        def count(model: type, *where: object) -> object:
-            return s.scalar(select(func.count()).select_from(model).where(*where))  # type: ignore[arg-type]
+        async def count(model: type, *where: Any) -> int:
+            return int(await s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
         return (
             await s.scalar(select(Quote.discount_status).where(Quote.id == g.quote)),

@@ -118,7 +118,7 @@ def _echo(ctx: ClientCtx, view: QuoteView, chosen: Mapping[QuoteLineId, LineDeci
             total = money_sum([ln.total for _, ln in lines], view.total.currency)
             parts.append(
                 ctx.text(
-                    key,
+                    f"{key}_{'one' if len(lines) == 1 else 'many'}",
                     {"lines": sep.join(str(n) for n, _ in lines), "total": format_money(total, ctx.locale)},
                 )
             )

@@ -69,9 +69,12 @@ def _numbers(expected: str, letter: str, sep: str) -> str:
 def _echo_parts(expected: str, locale: str) -> list[str]:
     """What the echo must say for ``expected``."""
     sep = "، " if locale == "ar" else ", "
-    heads = ({"A": "الموافقة على البنود ", "D": "رفض البنود ", "F": "تأجيل البنود "} if locale == "ar"
-             else {"A": "Approve lines ", "D": "Decline lines ", "F": "Leave lines "})
-    parts = [heads[d] + _numbers(expected, d, sep) for d in "ADF" if d in expected]
+    one = ({"A": "الموافقة على البند ", "D": "رفض البند ", "F": "تأجيل البند "} if locale == "ar"
+           else {"A": "Approve line ", "D": "Decline line ", "F": "Leave line "})
+    many = ({"A": "الموافقة على البنود ", "D": "رفض البنود ", "F": "تأجيل البنود "} if locale == "ar"
+            else {"A": "Approve lines ", "D": "Decline lines ", "F": "Leave lines "})
+    parts = [(one if expected.count(d) == 1 else many)[d] + _numbers(expected, d, sep)
+             for d in "ADF" if d in expected]
     if "A" in expected:
         parts.append(f"{sum(t for t, d in zip(_TOTALS, expected, strict=True) if d == 'A'):.3f}")
     return parts
@@ -137,7 +140,7 @@ async def test_the_reported_case_approves_only_line_1_after_the_client_confirms(
     [echo] = await chat.say("موافق على ١ بس")
 
     assert echo.text == (f"يرجى تأكيد ردّك على عرض السعر لسيارتك {v.plate} ({v.number}):\n"
-                         "✅ الموافقة على البنود 1 (المجموع 52.200 د.أ.)\n❌ رفض البنود 2، 3\n"
+                         "✅ الموافقة على البند 1 (52.200 د.أ.)\n❌ رفض البنود 2، 3\n"
                          "أرسل «نعم» للتأكيد، أو «لا» لتعيد الإجابة.")
     assert await _letters(db, qid) == "PPP"
     decided, _ = await chat.say("نعم")

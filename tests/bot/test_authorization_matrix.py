@@ -28,6 +28,7 @@ from garagebot.core.models import (
     Quote,
     Reservation,
     Step,
+    StepChecklistItem,
     StepException,
     TimeLog,
     User,
@@ -36,6 +37,7 @@ from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.exceptions import flag_exception
 from garagebot.core.work.steps import complete_step
+from garagebot.core.work.templates import create_template
 from garagebot.core.work.timers import start_timer
 from tests.bot.conftest import BotHarness
 from tests.bot.conftest import update as tg_update
@@ -44,7 +46,7 @@ from tests.conversations.chat import linked_user, telegram_id
 from tests.conversations.staff.support import assigned_card, quote_at_half_discount
 from tests.core.inventory.support import new_item
 from tests.core.repair.helpers import add_steps, open_direct
-from tests.core.work.helpers import simple_steps
+from tests.core.work.helpers import checked_step, simple_steps
 
 # What a button shows or does when it works: none of these may reach the presser.
 SHOWN = frozenset({"staff.discount_approved", "staff.session_card", "staff.exception_card",
@@ -65,6 +67,8 @@ class Garage:
     open_step: StepId
     item: int
     tech: UserId
+    template: int
+    checklist_item: int
 
 
 async def _garage(db: Database, staff: Staff) -> Garage:
@@ -82,8 +86,16 @@ async def _garage(db: Database, staff: Staff) -> Garage:
         await start_timer(uow, review.step_ids[0])
         await complete_step(uow, review.step_ids[0])
     item = await new_item(db, staff.inventory, stock=5, name_en="Brake pads", name_ar="فحمات فرامل")
+    async with db.unit_of_work(staff.lead) as uow:
+        template = await create_template(uow, code="brakes", name_en="Brake service", name_ar="صيانة الفرامل",
+                                         steps=simple_steps(1))
+    checked = await assigned_card(db, staff.advisor, staff.lead, tech, [checked_step()])
+    async with db.read() as s:
+        checklist_item = (await s.scalars(select(StepChecklistItem.id).where(
+            StepChecklistItem.step_id == checked.step_ids[0]))).first()
+    assert checklist_item is not None
     return Garage(staff.org, sid, quote, exc, StepId(flagged), review.job_card_id,
-                  StepId(open_card.step_ids[0]), int(item), tech)
+                  StepId(open_card.step_ids[0]), int(item), tech, int(template), checklist_item)
 
 
 async def _rows(db: Database, g: Garage) -> tuple[object, ...]:
@@ -98,6 +110,9 @@ async def _rows(db: Database, g: Garage) -> tuple[object, ...]:
             await s.scalar(select(JobCard.status).where(JobCard.id == g.review_card)),
             tuple((await s.execute(select(Step.status, Step.assignee_id).where(
                 Step.id.in_((g.flagged_step, g.open_step))).order_by(Step.id))).all()),
+            tuple((await s.execute(select(StepChecklistItem.done).where(
+                StepChecklistItem.id == g.checklist_item))).all()),
+            await count(JobCard, JobCard.organization_id == g.org),
             await count(TimeLog, TimeLog.organization_id == g.org),
             await count(Reservation, Reservation.organization_id == g.org),
             await count(AuditEntry, AuditEntry.organization_id == g.org),
@@ -143,7 +158,8 @@ async def _attack(bot: BotHarness, g: Garage, presser: Presser, route: Sequence[
     return told
 
 
-@pytest.mark.parametrize("case", ["md", "ss-manager", "ss-advisor", "lx", "lr", "tj", "sp", "su", "pi"])
+@pytest.mark.parametrize("case", ["md", "ss-manager", "ss-advisor", "lx", "lr", "la", "tj", "tc", "sp", "su",
+                                  "pi", "it"])
 async def test_no_button_of_another_garage_works_for_its_staff(
     bot: BotHarness, staff: Staff, case: str
 ) -> None:
@@ -151,25 +167,36 @@ async def test_no_button_of_another_garage_works_for_its_staff(
     other_org = await new_garage(bot.db)
     other = await make_staff(bot.db, other_org)
     their_sid = await open_direct(bot.db, other.advisor, 42)
-    their = await assigned_card(bot.db, other.advisor, other.lead, other.id(other.tech), simple_steps(1))
+    their = await assigned_card(bot.db, other.advisor, other.lead, other.id(other.tech), [checked_step()])
     role, route, attack = {
         "md": (Role.MANAGER, cb("m:manager", "mg:discounts"), cb(f"md:{g.quote}")),
         "ss-manager": (Role.MANAGER, cb("m:manager", "mg:overdue"), cb(f"ss:{g.session}")),
         "ss-advisor": (Role.ADVISOR, cb("m:sessions", "sl:all"), cb(f"ss:{g.session}")),
         "lx": (Role.LEAD_TECHNICIAN, cb("m:lead"), [*cb(f"lx:{g.exception}", "le:skip"), "not needed"]),
         "lr": (Role.LEAD_TECHNICIAN, cb("m:lead"), cb(f"lr:{g.review_card}", "lc:approve")),
+        "la": (Role.LEAD_TECHNICIAN, cb("m:lead", "lx:{exc}", "le:assign"), cb(f"la:{g.tech}")),
         "tj": (Role.TECHNICIAN, cb("m:jobs"), cb(f"tj:{g.open_step}", "ts:start", "ts:done")),
+        "tc": (Role.TECHNICIAN, cb("m:jobs", f"tj:{their.step_ids[0]}"), cb(f"tc:{g.checklist_item}")),
         "sp": (Role.ADVISOR, cb("m:sessions", "sl:all", f"ss:{their.session_id}", "sa:assign"),
                cb(f"sp:{g.open_step}", f"su:{other.id(other.tech)}")),
         "su": (Role.ADVISOR, cb("m:sessions", "sl:all", f"ss:{their.session_id}", "sa:assign"),
                cb(f"sp:{their.step_ids[0]}", f"su:{g.tech}")),
         "pi": (Role.TECHNICIAN, [*cb("m:jobs"), "start 1", *cb("ts:parts")], [*cb(f"pi:{g.item}"), "1"]),
+        "it": (Role.ADVISOR, [*cb("m:intake"), "0791234567", "12-34567", "Squeaking brakes", "done"],
+               cb(f"it:{g.template}")),
     }[case]
     assert their_sid
     uid, tg = await linked_user(bot.db, other_org, role=role)
-    if case == "pi":  # their own job, so that "start 1" takes them to its parts search
+    if case in ("pi", "tc"):  # their own job, so that they are at its card or its parts search
         async with bot.db.unit_of_work(other.lead) as uow:
             await assign_step(uow, StepId(their.step_ids[0]), uid, override=True)
+    if case == "la":  # an exception of their own garage, to reassign
+        flagged = (await assigned_card(bot.db, other.advisor, other.lead, other.id(other.tech),
+                                       simple_steps(1))).step_ids[0]
+        async with bot.db.unit_of_work(other.tech) as uow:
+            await start_timer(uow, flagged)
+            exc = await flag_exception(uow, flagged, "Bolt seized")
+        route = [r.replace("{exc}", str(exc)) for r in route]
     told = await _attack(bot, g, Presser(bot, tg), route, attack)
     gone = {"error.not_found", "staff.exception_gone", "staff.review_gone", "staff.parts_none"}
     assert gone & set(told), told  # garage A's id is not found in garage B

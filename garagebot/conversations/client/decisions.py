@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from garagebot.conversations.client.intents import PHRASES, Intent, after_intent, numbers
@@ -63,186 +63,40 @@ class _Kind(StrEnum):
     NEGATION = "negation"
 
 
-_LEXICON: Mapping[tuple[_Kind, LineDecision | None], tuple[str, ...]] = {
+# Words and phrases by what they do in a reply, "|"-separated (compared after ``normalize``).
+_LEXICON: Mapping[tuple[_Kind, LineDecision | None], str] = {
     (_Kind.VERB, A): (
-        "approve",
-        "approved",
-        "accept",
-        "agree",
-        "i agree",
-        "go ahead",
-        "do",
-        "fix",
-        "i want",
-        "اوافق",
-        "موافق",
-        "موافقه",
-        "وافق",
-        "وافقت",
-        "اقبل",
-        "بدي",
-        "اعملوا",
-        "اعمل",
-        "صلحوا",
-        "صلح",
-        "ركبوا",
-        "اعتمد",
+        "approve|approved|accept|agree|i agree|go ahead|do|fix|i want|اوافق|موافق|موافقه|"
+        "وافق|وافقت|اقبل|بدي|اعملوا|اعمل|صلحوا|صلح|ركبوا|اعتمد"
     ),
     (_Kind.VERB, D): (
-        "decline",
-        "declined",
-        "reject",
-        "refuse",
-        "dont approve",
-        "do not approve",
-        "dont want",
-        "dont do",
-        "do not do",
-        "ارفض",
-        "رفض",
-        "لا اوافق",
-        "مش موافق",
-        "مو موافق",
-        "ما بدي",
-        "مش بدي",
-        "بلاش",
-        "لا تعملوا",
-        "لا تعمل",
+        "decline|declined|reject|refuse|dont approve|do not approve|dont want|dont do|"
+        "do not do|ارفض|رفض|لا اوافق|مش موافق|مو موافق|ما بدي|مش بدي|بلاش|لا تعملوا|لا تعمل"
     ),
-    (_Kind.VERB, F): (
-        "defer",
-        "later",
-        "postpone",
-        "next time",
-        "تاجيل",
-        "اجل",
-        "اجلوا",
-        "لاحقا",
-        "بعدين",
-        "المره الجايه",
-    ),
+    (_Kind.VERB, F): "defer|later|postpone|next time|تاجيل|اجل|اجلوا|لاحقا|بعدين|المره الجايه",
     (_Kind.ALL, None): (
-        "all",
-        "everything",
-        "every line",
-        "all of them",
-        "all lines",
-        "كل",
-        "الكل",
-        "كله",
-        "كلها",
-        "الجميع",
-        "جميعها",
-        "كل البنود",
-        "كل شي",
-        "كلشي",
-        "the rest",
-        "rest",
-        "others",
-        "the others",
-        "الباقي",
-        "الباقيين",
-        "البقيه",
+        "all|everything|every line|all of them|all lines|كل|الكل|كله|كلها|الجميع|جميعها|"
+        "كل البنود|كل شي|كلشي|the rest|rest|others|the others|الباقي|الباقيين|البقيه"
     ),
-    (_Kind.NONE, None): (
-        "none",
-        "nothing",
-        "none of them",
-        "لا شيء",
-        "ولا شي",
-        "ولا واحد",
-        "ولا اشي",
-        "ولا بند",
-    ),
+    (_Kind.NONE, None): "none|nothing|none of them|لا شيء|ولا شي|ولا واحد|ولا اشي|ولا بند",
     (_Kind.EXCEPT, None): (
-        "except",
-        "but not",
-        "apart from",
-        "other than",
-        "without",
-        "minus",
-        "ما عدا",
-        "عدا",
-        "الا",
-        "غير",
-        "باستثناء",
-        "بدون",
+        "except|but not|apart from|other than|without|minus|ما عدا|عدا|الا|غير|باستثناء|"
+        "بدون"
     ),
-    (_Kind.ONLY, None): ("only", "just", "بس", "فقط", "bas"),
-    (_Kind.LINE, None): (
-        "line",
-        "lines",
-        "item",
-        "items",
-        "number",
-        "numbers",
-        "بند",
-        "البند",
-        "بنود",
-        "البنود",
-        "رقم",
-        "الرقم",
-        "البندين",
-    ),
-    (_Kind.NEGATION, None): ("no", "not", "dont", "لا", "مش", "مو", "ما"),
+    (_Kind.ONLY, None): "only|just|بس|فقط|bas",
+    (_Kind.LINE, None): "line|lines|item|items|number|numbers|بند|البند|بنود|البنود|رقم|الرقم|البندين",
+    (_Kind.NEGATION, None): "no|not|dont|لا|مش|مو|ما",
     (_Kind.FILLER, None): (
-        "and",
-        "please",
-        "pls",
-        "plz",
-        "thanks",
-        "thank you",
-        "thx",
-        "ok",
-        "okay",
-        "yes",
-        "yeah",
-        "sure",
-        "i",
-        "the",
-        "on",
-        "for",
-        "to",
-        "of",
-        "with",
-        "them",
-        "it",
-        "good",
-        "fine",
-        "great",
-        "perfect",
-        "quote",
-        "we",
-        "و",
-        "علي",
-        "لو سمحت",
-        "من فضلك",
-        "شكرا",
-        "مشكور",
-        "مشكورين",
-        "تمام",
-        "اه",
-        "نعم",
-        "ايوه",
-        "ايوا",
-        "انا",
-        "يا",
-        "اخي",
-        "طيب",
-        "ماشي",
-        "اوكي",
-        "خلص",
-        "يعطيك العافيه",
-        "العرض",
-        "عرض السعر",
-        "السعر",
+        "and|please|pls|plz|thanks|thank you|thx|ok|okay|yes|yeah|sure|i|the|on|for|to|"
+        "of|with|them|it|good|fine|great|perfect|quote|we|و|علي|لو سمحت|من فضلك|شكرا|"
+        "مشكور|مشكورين|تمام|اه|نعم|ايوه|ايوا|انا|يا|اخي|طيب|ماشي|اوكي|خلص|يعطيك العافيه|"
+        "العرض|عرض السعر|السعر"
     ),
 }
 # Each phrase as words, longest first (a phrase of more words wins: "لا اوافق" over "لا").
-_PHRASES = sorted(
-    ((tuple(normalize(p).split()), kind, decision) for (kind, decision), ps in _LEXICON.items() for p in ps),
-    key=lambda e: -len(e[0]),
-)
+_PHRASES = sorted(((tuple(normalize(p).split()), kind, decision)
+                   for (kind, decision), ps in _LEXICON.items() for p in ps.split("|")),
+                  key=lambda e: -len(e[0]))
 _TOKENS = re.compile(r"\d+|[^\W\d_]+")
 _RANGE = re.compile(r"\d\s*(?:-|–|to|الى|لـ)\s*\d")
 _EXACT_ALL = frozenset(normalize(p) for p in (*PHRASES[Intent.ALL], "كل"))
@@ -311,53 +165,64 @@ def read(text: str, pending: Sequence[int]) -> Reading | None:
     return Reading(Certainty.AGAIN, {}) if not decided else Reading(Certainty.CONFIRM, decided)
 
 
-def _decide(tokens: Sequence[Token], pending: Sequence[int]) -> dict[int, LineDecision] | None:
-    """The decisions of a reply made only of known words; None when they contradict."""
-    named: dict[int, LineDecision] = {}
-    loose: list[int] = []  # numbers before any verb
-    excepted: list[int] = []
-    verbs: list[LineDecision] = []
+@dataclass(slots=True)
+class _Scan:
+    """What a reply's words say, in order: lines named with a verb, numbers
+    before any verb, numbers after "except", the verbs, the decision for the
+    other lines ("all", "none"), and "only"."""
+
+    named: dict[int, LineDecision] = field(default_factory=dict)
+    loose: list[int] = field(default_factory=list)
+    excepted: list[int] = field(default_factory=list)
+    verbs: list[LineDecision] = field(default_factory=list)
     rest: LineDecision | None = None
-    only = after_except = False
+    only: bool = False
+
+
+def _scan(tokens: Sequence[Token]) -> _Scan | None:
+    """The scan of a reply made only of known words; None when a line is named two ways."""
+    scan, after_except = _Scan(), False
     for kind, value in tokens:
         if kind is _Kind.VERB and isinstance(value, LineDecision):
-            verbs.append(value)
+            scan.verbs.append(value)
         elif kind is _Kind.ALL:
-            rest = verbs[-1] if verbs else A
+            scan.rest = scan.verbs[-1] if scan.verbs else A
         elif kind is _Kind.NONE:
-            rest = D
+            scan.rest = D
         elif kind is _Kind.EXCEPT:
             after_except = True
         elif kind is _Kind.ONLY:
-            only = True
+            scan.only = True
         elif kind is None and isinstance(value, int):
-            if value < 1:
+            if value < 1 or (scan.verbs and scan.named.get(value, scan.verbs[-1]) is not scan.verbs[-1]):
                 return None
             if after_except:
-                excepted.append(value)
-            elif verbs:
-                if named.get(value, verbs[-1]) is not verbs[-1]:
-                    return None
-                named[value] = verbs[-1]
+                scan.excepted.append(value)
+            elif scan.verbs:
+                scan.named[value] = scan.verbs[-1]
             else:
-                loose.append(value)
-    if len(set(verbs)) > 1 and loose:
+                scan.loose.append(value)
+    return scan
+
+
+def _decide(tokens: Sequence[Token], pending: Sequence[int]) -> dict[int, LineDecision] | None:
+    """The decisions of a reply made only of known words; None when they contradict."""
+    scan = _scan(tokens)
+    if scan is None or (len(set(scan.verbs)) > 1 and scan.loose):
         return None  # "1 approve 2 decline": which verb do 1 and 2 take?
-    if loose:
-        for n in loose:
-            named.setdefault(n, verbs[0] if verbs else A)
-        if not verbs and rest is None:
-            rest = D  # "lines 1 and 3 please": as "1,3"
-    if rest is None and verbs and not named:
-        rest = verbs[0]  # "ok, go ahead": every pending line
-    if excepted:
-        if rest is None:
-            rest = verbs[0] if verbs else A
+    named, rest = scan.named, scan.rest
+    for n in scan.loose:
+        named.setdefault(n, scan.verbs[0] if scan.verbs else A)
+    if scan.loose and not scan.verbs and rest is None:
+        rest = D  # "lines 1 and 3 please": as "1,3"
+    if rest is None and scan.verbs and not named:
+        rest = scan.verbs[0]  # "ok, go ahead": every pending line
+    if scan.excepted:
+        rest = rest or (scan.verbs[0] if scan.verbs else A)
         if rest not in _OPPOSITE:
             return None
-        for n in excepted:
-            named[n] = _OPPOSITE[rest]
-    if only:
+        named.update(dict.fromkeys(scan.excepted, _OPPOSITE[rest]))
+    if scan.only:
         if rest not in (None, D) or not named or any(d is not A for d in named.values()):
             return None
         rest = D  # "approve 1 only": the others declined

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 
 from garagebot.core.enums import Role, StepStatus
 from garagebot.core.ids import OrgId, StepId, UserId
+from garagebot.core.inventory.parts import reserve_part
 from garagebot.core.models import (
     AuditEntry,
     JobCard,
@@ -69,6 +70,7 @@ class Garage:
     tech: UserId
     template: int
     checklist_item: int
+    reservation: int
 
 
 async def _garage(db: Database, staff: Staff) -> Garage:
@@ -94,8 +96,11 @@ async def _garage(db: Database, staff: Staff) -> Garage:
         checklist_item = (await s.scalars(select(StepChecklistItem.id).where(
             StepChecklistItem.step_id == checked.step_ids[0]))).first()
     assert checklist_item is not None
+    async with db.unit_of_work(staff.tech) as uow:
+        reservation = await reserve_part(uow, open_card.session_id, item, 1)
     return Garage(staff.org, sid, quote, exc, StepId(flagged), review.job_card_id,
-                  StepId(open_card.step_ids[0]), int(item), tech, int(template), checklist_item)
+                  StepId(open_card.step_ids[0]), int(item), tech, int(template), checklist_item,
+                  int(reservation))
 
 
 async def _rows(db: Database, g: Garage) -> tuple[object, ...]:
@@ -113,6 +118,7 @@ async def _rows(db: Database, g: Garage) -> tuple[object, ...]:
             tuple((await s.execute(select(StepChecklistItem.done).where(
                 StepChecklistItem.id == g.checklist_item))).all()),
             await count(JobCard, JobCard.organization_id == g.org),
+            await s.scalar(select(Reservation.status).where(Reservation.id == g.reservation)),
             await count(TimeLog, TimeLog.organization_id == g.org),
             await count(Reservation, Reservation.organization_id == g.org),
             await count(AuditEntry, AuditEntry.organization_id == g.org),
@@ -159,7 +165,7 @@ async def _attack(bot: BotHarness, g: Garage, presser: Presser, route: Sequence[
 
 
 @pytest.mark.parametrize("case", ["md", "ss-manager", "ss-advisor", "lx", "lr", "la", "tj", "tc", "sp", "su",
-                                  "pi", "it"])
+                                  "pi", "pr", "it"])
 async def test_no_button_of_another_garage_works_for_its_staff(
     bot: BotHarness, staff: Staff, case: str
 ) -> None:
@@ -182,12 +188,14 @@ async def test_no_button_of_another_garage_works_for_its_staff(
         "su": (Role.ADVISOR, cb("m:sessions", "sl:all", f"ss:{their.session_id}", "sa:assign"),
                cb(f"sp:{their.step_ids[0]}", f"su:{g.tech}")),
         "pi": (Role.TECHNICIAN, [*cb("m:jobs"), "start 1", *cb("ts:parts")], [*cb(f"pi:{g.item}"), "1"]),
+        "pr": (Role.TECHNICIAN, [*cb("m:jobs"), "start 1", *cb("ts:parts")],
+               cb(f"pr:{g.reservation}", "rp:pick", f"pr:{g.reservation}", "rp:return")),
         "it": (Role.ADVISOR, [*cb("m:intake"), "0791234567", "12-34567", "Squeaking brakes", "done"],
                cb(f"it:{g.template}")),
     }[case]
     assert their_sid
     uid, tg = await linked_user(bot.db, other_org, role=role)
-    if case in ("pi", "tc"):  # their own job, so that they are at its card or its parts search
+    if case in ("pi", "pr", "tc"):  # their own job, so that they are at its card or its parts search
         async with bot.db.unit_of_work(other.lead) as uow:
             await assign_step(uow, StepId(their.step_ids[0]), uid, override=True)
     if case == "la":  # an exception of their own garage, to reassign
@@ -201,7 +209,8 @@ async def test_no_button_of_another_garage_works_for_its_staff(
     gone = {"error.not_found", "staff.exception_gone", "staff.review_gone", "staff.parts_none"}
     assert gone & set(told), told  # garage A's id is not found in garage B
     assert gone | {"staff.assign_prompt", "staff.skip_prompt", "bot.not_understood", "bot.menu",
-                   "staff.parts_search_hint", "staff.parts_search"} >= set(told), told
+                   "staff.parts_search_hint", "staff.parts_search",
+                   "staff.not_understood_part"} >= set(told), told
 
 
 @pytest.mark.parametrize(("role", "pressed"), [

@@ -264,3 +264,16 @@ async def test_an_unlinked_telegram_account_gets_nothing_from_any_button(
     told = await _attack(bot, g, presser, [], cb(f"md:{g.quote}", f"ss:{g.session}", f"lx:{g.exception}",
                                                  f"lr:{g.review_card}", f"tj:{g.open_step}", f"pi:{g.item}"))
     assert told == []  # refused before any conversation: "who are you?" is answered at once, not queued
+
+
+async def test_a_button_leading_to_a_flow_the_role_may_not_open_is_refused(
+    bot: BotHarness, staff: Staff
+) -> None:
+    """An accountant sees the manager's overdue list (reports) but may not open
+    the sessions flow its buttons lead to."""
+    g = await _garage(bot.db, staff)
+    presser = await _staff_of(bot, staff.org, Role.ACCOUNTANT)
+
+    told = await _attack(bot, g, presser, cb("m:manager", "mg:overdue"), cb(f"ss:{g.session}"))
+
+    assert told == ["bot.not_allowed", "bot.menu"]

@@ -119,6 +119,8 @@ class Dialog:
         if pos.flow != MENU_FLOW and uow.now - conv.updated_at > self.config.idle_timeout:
             pos = MENU_POSITION  # idle: start afresh from the menu, then read the message there
         pos = self._known(pos)
+        if not self.registry.allows(pos.flow, me.role):
+            pos = MENU_POSITION  # the sender's role may not be here (any more): read it at the menu
         command = detect(msg)
         if command is not None:
             return await self._command(uow, me, msg, pos, command)
@@ -161,6 +163,8 @@ class Dialog:
                 return await self._finish(uow, me, msg, new, step.replies)
             return self._paginate(new, step.replies)
         target = self.registry.flow(step.goto.flow)
+        if not self.registry.allows(target.name, me.role):  # a button leading where the role may not go
+            return await self._finish(uow, me, msg, MENU_POSITION, (*step.replies, Reply("bot.not_allowed")))
         state = target.known(step.goto.state)
         data = step.data if step.data is not None else (pos.data if target.name == pos.flow else {})
         history = pos.history

@@ -183,6 +183,15 @@ class Registry:
     def menu_for(self, role: Role) -> Sequence[MenuEntry]:
         return [e for e in self.menu if e.visible_to(role)]
 
+    def allows(self, flow: str, role: Role) -> bool:
+        """Whether ``role`` may be in ``flow``: a flow the main menu opens
+        needs one of its entries visible to the role; the others (the menu,
+        the language) are for everyone. Checked on every turn, so a chat
+        left in a flow by a role that has changed since, or a stored
+        position the role never had, does not keep the flow's buttons."""
+        gates = [e for e in self.menu if e.flow == flow]
+        return not gates or any(e.visible_to(role) for e in gates)
+
 
 def stay(*replies: Reply, data: Mapping[str, JsonValue] | None = None, reprompt: bool = False) -> Step:
     return Step(replies=replies, data=data, reprompt=reprompt)

@@ -29,3 +29,10 @@ class Actor:
     @classmethod
     def system(cls, org_id: OrgId, channel: Channel = Channel.SYSTEM) -> Actor:
         return cls(org_id, ActorKind.SYSTEM, None, channel)
+
+    @classmethod
+    def contact(cls, org_id: OrgId, channel: Channel) -> Actor:
+        """A chat address the garage does not know (no client row yet). It is
+        neither a client nor the system: every permission check refuses it
+        (``UnitOfWork.require``), and no client service accepts it."""
+        return cls(org_id, ActorKind.CONTACT, None, channel)

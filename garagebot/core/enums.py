@@ -38,6 +38,7 @@ class ActorKind(StrEnum):
     USER = "user"
     CLIENT = "client"
     SYSTEM = "system"
+    CONTACT = "contact"  # a chat address the garage does not know: may do nothing that needs a check
 
 
 class Locale(StrEnum):

@@ -8,6 +8,8 @@ stateDiagram-v2
     main --> intake_name: a number the garage does not know
     main --> intake_plate: "book"
     main --> rating_comment: 1-5 after delivery
+    main --> quote_confirm: a decision that is not exact ("موافق على ١ بس"), echoed
+    quote_confirm --> main: yes (decided as echoed) / no / anything else (read as in main)
     intake_name --> intake_plate
     intake_plate --> intake_complaint
     intake_complaint --> intake_time
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from garagebot.conversations.client import feedback, intake, quote, status, threads
+from garagebot.conversations.client import confirm, feedback, intake, quote, status, threads
 from garagebot.conversations.client.intents import Intent, intents, rating
 from garagebot.conversations.client.types import ClientCtx, ClientState, ClientStep, reply
 from garagebot.conversations.types import Reply
@@ -45,9 +47,9 @@ async def _main(ctx: ClientCtx) -> ClientStep:
     found = intents(text)
     open_quote = await quote.open_quote(ctx)
     if open_quote is not None:
-        decisions = quote.typed_decisions(text, open_quote)
-        if decisions is not None:
-            return await quote.decide(ctx, open_quote, decisions)
+        answered = await confirm.typed(ctx, open_quote)
+        if answered is not None:
+            return answered
     score = rating(text)
     if score is not None and feedback.can_rate(ctx):
         return await feedback.rate(ctx, score)
@@ -98,6 +100,7 @@ STATES: Mapping[ClientState, Handler] = {
     ClientState.INTAKE_COMPLAINT: intake.answer,
     ClientState.INTAKE_TIME: intake.answer,
     ClientState.RATING_COMMENT: feedback.comment,
+    ClientState.QUOTE_CONFIRM: _main,  # after ``confirm.dropped`` (``run_turn``)
 }
 
 _CHOICES: Mapping[str, Handler] = {
@@ -126,6 +129,18 @@ async def _choice(ctx: ClientCtx, choice: str) -> ClientStep:
 
 async def run_turn(ctx: ClientCtx) -> ClientStep:
     """Read one message in the conversation's state."""
+    if ctx.state is not ClientState.QUOTE_CONFIRM:
+        return await _read(ctx)
+    answered = await confirm.answer(ctx)
+    if answered is not None:
+        return answered
+    ctx = confirm.dropped(ctx)  # not yes / no: the echoed answer stays undecided
+    step = await _read(ctx)
+    data = ctx.data if step.data is None else step.data
+    return ClientStep(step.replies, step.state or ClientState.MAIN, data, step.numbered_choices, step.locale)
+
+
+async def _read(ctx: ClientCtx) -> ClientStep:
     msg = ctx.msg
     if msg.choice is not None:
         return await _choice(ctx, msg.choice)

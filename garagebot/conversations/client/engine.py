@@ -5,8 +5,9 @@
 1. **Persist first**: the delivery is recorded in its own commit
    (``inbound_event``, unique on provider and message id). A redelivery of
    a message already processed stops there.
-2. **Process once**: one unit of work (as the client, or as the system for a
-   number the garage does not know) claims the event (``processed_at`` set
+2. **Process once**: one unit of work (as the client, or as a *contact* for a
+   number the garage does not know: never as the system, so every
+   permission and ownership check of the core applies) claims the event (``processed_at`` set
    by a conditional UPDATE, so two deliveries racing cannot both run it),
    records the contact time (the WhatsApp 24-hour window), applies STOP /
    START, runs one turn of the conversation with the version check, and
@@ -402,9 +403,11 @@ class ClientEngine:
 
 
 def _actor(garage: Garage, client: ClientContact | None, msg: Inbound) -> Actor:
-    """The client, or the system for a number the garage does not know."""
+    """The client, or a contact (``Actor.contact``) for a number the garage
+    does not know. Never the system: a chat message is untrusted input, and
+    the system actor passes every permission check."""
     return (Actor.client(garage.id, client.id, msg.channel) if client is not None
-            else Actor.system(garage.id, msg.channel))
+            else Actor.contact(garage.id, msg.channel))
 
 
 def _queue(uow: UnitOfWork, msg: Inbound, turn: _Turn) -> Handled:

@@ -15,8 +15,9 @@ stateDiagram-v2
     intake_time --> main: today / tomorrow 10 / any time (request created)
 ```
 
-The request is written by the system on the client's behalf (there is no
-client row yet, so no client actor); the audit entries say which channel.
+The request is written by whoever writes: the client, or for a number the
+garage does not know the *contact* (``Actor.contact``), never the system;
+the core lets a chat book only for the phone it writes from.
 """
 
 from __future__ import annotations
@@ -29,14 +30,11 @@ from garagebot.conversations.client.status import when
 from garagebot.conversations.client.types import ClientCtx, ClientState, ClientStep, reply
 from garagebot.conversations.text import plate_in
 from garagebot.conversations.types import Reply
-from garagebot.core.actor import Actor
 from garagebot.core.client_threads import announce_request
-from garagebot.core.ids import OrgId
 from garagebot.core.jsonable import JsonValue
 from garagebot.core.normalize import clean_text
 from garagebot.core.ports import Choice
 from garagebot.core.repair.intake import create_request
-from garagebot.core.uow import UnitOfWork
 
 MAX_NAME = 100
 MAX_COMPLAINT = 2000
@@ -112,14 +110,12 @@ async def _time(ctx: ClientCtx, text: str, answers: Mapping[str, JsonValue]) -> 
 async def _finish(ctx: ClientCtx, answers: Mapping[str, JsonValue], wanted: Preferred) -> ClientStep:
     name, number_plate = str(answers.get("name") or ""), str(answers.get("plate") or "")
     complaint = str(answers.get("complaint") or "")
-    system = UnitOfWork(ctx.uow.session, Actor.system(OrgId(ctx.garage.id), ctx.msg.channel), ctx.uow.now)
-    request_id = await create_request(
-        system, phone=ctx.msg.sender, plate=number_plate, complaint=complaint, client_name=name or None,
+    request_id = await create_request(  # as the client or the contact writing: never the system
+        ctx.uow, phone=ctx.msg.sender, plate=number_plate, complaint=complaint, client_name=name or None,
         locale=ctx.locale, preferred_time=wanted.when,
     )
     shown = when(ctx, wanted.when) if wanted.when else ctx.text("client.any_time")
-    await announce_request(system, request_id, name=name or ctx.msg.sender, phone=ctx.msg.sender,
+    await announce_request(ctx.uow, request_id, name=name or ctx.msg.sender, phone=ctx.msg.sender,
                            plate=number_plate, complaint=complaint, preferred=shown)
-    ctx.uow.outbox_written = ctx.uow.outbox_written or system.outbox_written
     done = Reply("client.intake_done", {"name": name, "id": request_id, "car": number_plate, "when": shown})
     return reply(done, state=ClientState.MAIN, data=_data(ctx, None))

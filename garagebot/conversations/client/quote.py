@@ -1,20 +1,34 @@
 """Deciding a quote from the chat: buttons, "1,3", "all" / "الكل".
 
-Typed replies (any state, whenever a quote waits for the client):
-"all" / "الكل" / "approve" approves every pending line; "none" / "رفض الكل"
-declines them; "1,3" approves lines 1 and 3 and declines the other pending
-ones (the prompt says so); "decline 2", "defer 3", "approve 1,3" decide only
-the lines named. Buttons carry the quote and line ids, so a button on an old
-message decides exactly what it showed (or is refused once that version is
-no longer open). The decision key is the provider's message id, so a
-redelivered message decides nothing twice.
+Typed replies (whenever a quote waits for the client) are read by
+``decisions``: an exact form decides at once, any other reply that reads as
+a decision is echoed for confirmation (``confirm``), and an ambiguous one
+asks again; never guessed. Buttons carry the quote and line ids, so a button
+on an old message decides exactly what it showed (or is refused once that
+version is no longer open). The decision key is the provider's message id,
+so a redelivered message decides nothing twice.
+
+**Whose button it is.** A button payload is only a pointer: whoever sends it
+can type any id. ``on_choice`` acts on a quote only when it is a quote of
+the sender's own visit in the garage the message came to (``own_quote``),
+and answers every other id (another client's, another garage's, one that
+does not exist, or any id from a number the garage does not know) with the
+same polite refusal, revealing nothing and changing nothing. This binds the
+ids to the chat that received them by who the chat is, checked when the
+button is used, rather than by what the chat was shown: a signature (HMAC)
+on each payload would spend Telegram's and WhatsApp's few bytes of button
+data and a key to rotate, and a list of offered ids in the chat's state goes
+stale as quotes are revised and messages are scrolled back to; the owner of
+the quote is the fact that matters, it is one indexed read, and the core
+checks it again (``quote_flow._may_decide``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from garagebot.conversations.client.intents import Intent, after_intent, intents, numbers
+from sqlalchemy import select
+
 from garagebot.conversations.client.status import car
 from garagebot.conversations.client.types import ClientCtx, ClientStep, reply
 from garagebot.conversations.types import ParamValue, Reply
@@ -24,15 +38,16 @@ from garagebot.core.billing.views import QuoteLineView, QuoteView, quote_view
 from garagebot.core.errors import InvalidInput
 from garagebot.core.ids import OrgId, QuoteId, QuoteLineId
 from garagebot.core.links import approval_url
+from garagebot.core.models import Quote, RepairSession
 from garagebot.core.money import format_money, money_sum
 from garagebot.core.ports import Choice
 
 PREFIX = "q:"
+REFUSED = "client.quote_button_refused"
+_MAX_ID = 9  # digits: larger ids exist nowhere (and would overflow the database's integers)
 _CODES = {"a": LineDecision.APPROVED, "d": LineDecision.DECLINED, "f": LineDecision.DEFERRED}
 _MARK = {LineDecision.APPROVED: "✅", LineDecision.DECLINED: "❌", LineDecision.DEFERRED: "⏸",
          LineDecision.PENDING: "•"}
-_VERBS = {Intent.APPROVE: LineDecision.APPROVED, Intent.DECLINE: LineDecision.DECLINED,
-          Intent.DEFER: LineDecision.DEFERRED}
 
 
 async def open_quote(ctx: ClientCtx) -> QuoteView | None:
@@ -71,36 +86,42 @@ async def show_quote(ctx: ClientCtx) -> ClientStep:
     return reply(Reply("client.quote", params, choices), numbered_choices=False)
 
 
-def _by_number(view: QuoteView, wanted: list[int]) -> list[QuoteLineView]:
+def by_number(view: QuoteView, wanted: Mapping[int, LineDecision]) -> dict[QuoteLineId, LineDecision]:
+    """Line numbers (1-based) → line ids; a number the quote does not have is refused."""
     for n in wanted:
         if not 1 <= n <= len(view.lines):
             raise InvalidInput("error.quote_line_number", number=n, count=len(view.lines))
-    return [view.lines[n - 1] for n in wanted]
+    return {view.lines[n - 1].id: d for n, d in wanted.items()}
+
+
+def pending_numbers(view: QuoteView) -> list[int]:
+    return [n for n, ln in enumerate(view.lines, 1) if ln.decision is LineDecision.PENDING]
 
 
 def _pending(view: QuoteView) -> list[QuoteLineView]:
     return [ln for ln in view.lines if ln.decision is LineDecision.PENDING]
 
 
-def typed_decisions(text: str, view: QuoteView) -> dict[QuoteLineId, LineDecision] | None:
-    """What a typed reply decides on ``view``; None when it is not about the quote."""
-    found = intents(text)
-    listed = numbers(text)
-    if listed is not None:  # "1,3": these approved, the other pending lines declined
-        chosen: dict[QuoteLineId, LineDecision] = {ln.id: LineDecision.DECLINED for ln in _pending(view)}
-        chosen.update({ln.id: LineDecision.APPROVED for ln in _by_number(view, listed)})
-        return chosen
-    for verb, decision in _VERBS.items():
-        named = after_intent(text, verb)
-        if named is not None:
-            return {ln.id: decision for ln in _by_number(view, named)}
-    if Intent.ALL in found or (found and found[0] is Intent.APPROVE):
-        return {ln.id: LineDecision.APPROVED for ln in _pending(view)}
-    if Intent.NONE in found or (found and found[0] is Intent.DECLINE):
-        return {ln.id: LineDecision.DECLINED for ln in _pending(view)}
-    if found and found[0] is Intent.DEFER:
-        return {ln.id: LineDecision.DEFERRED for ln in _pending(view)}
-    return None
+async def own_quote(ctx: ClientCtx, raw_id: str) -> QuoteView | None:
+    """The quote ``raw_id`` names when it is one of the sender's own visits in
+    this garage; None for anything else (nothing said about why)."""
+    if ctx.client is None or not raw_id.isdigit() or len(raw_id) > _MAX_ID:
+        return None
+    owner = (await ctx.uow.session.execute(
+        select(RepairSession.client_id).join(Quote, Quote.session_id == RepairSession.id)
+        .where(Quote.organization_id == ctx.garage.id, Quote.id == int(raw_id),
+               RepairSession.organization_id == ctx.garage.id)
+    )).scalar_one_or_none()
+    if owner is None or owner != ctx.client.id:
+        return None
+    return await quote_view(ctx.uow.session, OrgId(ctx.garage.id), QuoteId(int(raw_id)))
+
+
+def check_pending(view: QuoteView, decisions: Mapping[QuoteLineId, LineDecision]) -> None:
+    """Refuse deciding a line that was decided before."""
+    for n, ln in enumerate(view.lines, 1):
+        if ln.id in decisions and ln.decision is not LineDecision.PENDING:
+            raise InvalidInput("error.quote_line_already_decided", number=n)
 
 
 async def decide(
@@ -109,9 +130,7 @@ async def decide(
     """Record the decisions (keyed by the provider's message id) and sum them up."""
     if not decisions:
         return reply(Reply("client.quote_nothing_pending"))
-    for n, ln in enumerate(view.lines, 1):
-        if ln.id in decisions and ln.decision is not LineDecision.PENDING:
-            raise InvalidInput("error.quote_line_already_decided", number=n)
+    check_pending(view, decisions)
     status = await decide_quote_lines(ctx.uow, QuoteId(view.id), dict(decisions),
                                       key=f"{ctx.msg.provider}:{ctx.msg.event_id}")
     after = await quote_view(ctx.uow.session, OrgId(ctx.garage.id), QuoteId(view.id))
@@ -135,11 +154,12 @@ def summary(ctx: ClientCtx, view: QuoteView, status: QuoteStatus) -> tuple[Reply
 
 
 async def on_choice(ctx: ClientCtx, choice: str) -> ClientStep:
-    """A quote button: q:<quote>:all:a|d, q:<quote>:pick, q:<quote>:l:<line>[:a|d|f]."""
+    """A quote button: q:<quote>:all:a|d, q:<quote>:pick, q:<quote>:l:<line>[:a|d|f];
+    only on the sender's own quote (see the module docstring)."""
     parts = choice[len(PREFIX):].split(":")
-    if not parts[0].isdigit():
-        return reply(Reply("client.not_understood"))
-    view = await quote_view(ctx.uow.session, OrgId(ctx.garage.id), QuoteId(int(parts[0])))
+    view = await own_quote(ctx, parts[0])
+    if view is None:
+        return reply(Reply(REFUSED))
     rest = parts[1:]
     if rest == ["pick"]:
         return _pick(ctx, view)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from garagebot.conversations.client.types import ClientCtx, ClientStep, reply
 from garagebot.conversations.types import MediaKind, Reply
-from garagebot.core.actor import Actor
 from garagebot.core.client_threads import ClientMessage, forward_to_staff
 from garagebot.core.errors import InvalidInput
-from garagebot.core.ids import OrgId
-from garagebot.core.uow import UnitOfWork
 from garagebot.core.work.media import attach_media
 
 # What a client may send, as the kind stored with the session.
@@ -50,15 +47,14 @@ async def attach(ctx: ClientCtx) -> ClientStep:
     storage = ctx.services.storage
     if storage is None:
         raise InvalidInput("error.media_unavailable", kind=ctx.msg.media[0].kind.value)
-    system = UnitOfWork(ctx.uow.session, Actor.system(OrgId(ctx.garage.id), ctx.msg.channel), ctx.uow.now)
     stored = 0
     for ref in ctx.msg.media:
         kind = _STORED_KIND.get(ref.kind)
         if kind is None:
             return reply(Reply("client.media_unsupported"))
         data = await ctx.services.fetch(ctx.msg.provider, ref)
-        media_id = await attach_media(
-            system, storage, session_id=visit.session_id, kind=kind,
+        media_id = await attach_media(  # as the client, on their own visit
+            ctx.uow, storage, session_id=visit.session_id, kind=kind,
             content_type=ref.mime_type or "application/octet-stream", data=data,
             caption=ctx.msg.text or None,
         )
@@ -66,6 +62,5 @@ async def attach(ctx: ClientCtx) -> ClientStep:
             "client_id": ctx.client.id, "session_id": visit.session_id, "kind": kind,
             "provider_file_id": ref.provider_file_id[:200]})
         stored += 1
-    ctx.uow.outbox_written = ctx.uow.outbox_written or system.outbox_written
     await forward_to_staff(ctx.uow, message_for_staff(ctx, ctx.msg.text, stored))
     return reply(Reply("client.media_attached", {"count": stored, "number": visit.number}))

@@ -4,7 +4,8 @@ A client conversation is a small state table (``ClientState``); most of what
 clients do needs no state at all — buttons carry everything they mean
 ("q:12:l:40:a" approves line 40 of quote 12), so an old button still means
 what it said. States exist only where the next message is an answer to a
-question: the intake questions and the comment after a rating.
+question: the intake questions, the comment after a rating, and the
+confirmation of a typed decision that was not exact (``confirm``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ClientState(StrEnum):
     INTAKE_COMPLAINT = "intake_complaint"
     INTAKE_TIME = "intake_time"
     RATING_COMMENT = "rating_comment"
+    QUOTE_CONFIRM = "quote_confirm"  # a typed decision echoed back, waiting for yes / no
 
 
 class Translate(Protocol):

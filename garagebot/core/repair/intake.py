@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from garagebot.core.actor import Actor
 from garagebot.core.enums import ActorKind, RequestStatus, Role, SessionStatus
-from garagebot.core.errors import Conflict, InvalidInput
+from garagebot.core.errors import Conflict, InvalidInput, PermissionDenied
 from garagebot.core.ids import RequestId, SessionId, UserId
 from garagebot.core.models import Client, RepairSession, Request, User, Vehicle
 from garagebot.core.permissions import Permission, allowed
@@ -66,8 +66,10 @@ async def create_request(
     preferred_time: dt.datetime | None = None,
 ) -> RequestId:
     """Record an intake (client and vehicle found by phone / plate or created)
-    for a session to be opened later (``open_session(request_id=…)``)."""
-    await uow.require(Permission.INTAKE)
+    for a session to be opened later (``open_session(request_id=…)``). Staff
+    need INTAKE; a booking by chat is made by the client (for their own
+    phone) or by the contact writing from ``phone`` (``_may_request``)."""
+    await _may_request(uow, phone)
     data = intake_input(
         uow, phone=phone, plate=plate, complaint=complaint, client_name=client_name, locale=locale, vin=vin,
         make=make, model=model, year=year, colour=colour, mileage_km=mileage_km,
@@ -104,6 +106,21 @@ async def close_request(uow: UnitOfWork, request_id: RequestId, *, reason: str) 
     await uow.audit("request", req.id, "close", before={"status": RequestStatus.OPEN.value},
                     after={"status": req.status, "reason": why})
     uow.emit("request.closed", {"request_id": req.id, "reason": why})
+
+
+async def _may_request(uow: UnitOfWork, phone: str) -> None:
+    """Who may record a request for ``phone``: staff with INTAKE; a client for
+    their own phone only; a contact (a number the garage does not know yet),
+    whose own chat address the client engine passes as ``phone``. Never the
+    system on a chat's behalf."""
+    if uow.actor.kind is ActorKind.CONTACT:
+        return
+    if uow.actor.kind is ActorKind.CLIENT:
+        client = await uow.get(Client, uow.actor.id or 0)
+        if client.phone != phone:
+            raise PermissionDenied("error.permission_denied", permission=Permission.INTAKE.value)
+        return
+    await uow.require(Permission.INTAKE)
 
 
 def _user_id(actor: Actor) -> int | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-from garagebot.core.errors import InvalidInput
+from garagebot.core.enums import ActorKind
+from garagebot.core.errors import InvalidInput, PermissionDenied
 from garagebot.core.ids import MediaId, SessionId, StepId
 from garagebot.core.models import MediaFile, RepairSession, Step
 from garagebot.core.normalize import clean_text
@@ -70,6 +71,11 @@ async def _target(
         return step.id, step.session_id, user.id
     if session_id is None:
         raise InvalidInput("error.media_target_required")
+    if uow.actor.kind is ActorKind.CLIENT:  # a client's own file, sent from the chat
+        session = await uow.get(RepairSession, session_id)
+        if session.client_id != uow.actor.id:
+            raise PermissionDenied("error.not_your_session")
+        return None, session.id, None
     staff = await uow.require(Permission.VIEW_BOARD)
     session = await uow.get(RepairSession, session_id)
     return None, session.id, None if staff is None else staff.id

@@ -65,7 +65,7 @@ async def test_a_new_number_books_a_visit_in_english(
         vehicle = (await s.scalars(select(Vehicle).where(Vehicle.id == req.vehicle_id))).one()
     assert (vehicle.plate, vehicle.client_id) == ("12-34567", client.id)
     [created] = await audit_of(db, org, "request", "create")
-    assert (created.actor_kind, created.channel) == ("system", "sms")
+    assert (created.actor_kind, created.channel) == ("contact", "sms")  # the number writing, never the system
     [to_advisor] = await outbox_to(db, str(advisor_chat))
     assert to_advisor.topic == "client.request_to_staff"
     assert to_advisor.payload["params"]["plate"] == "12-34567"  # type: ignore[index]

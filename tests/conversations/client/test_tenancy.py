@@ -40,5 +40,5 @@ async def test_a_button_naming_another_garages_quote_decides_nothing(
 
     [said] = await chat.say(choice=f"q:{qid}:all:a")
 
-    assert said.key == "error.not_found"
+    assert said.key == "client.quote_button_refused"  # the same answer whether the id exists or not
     assert await decisions(db, qid) == [LineDecision.PENDING] * 3

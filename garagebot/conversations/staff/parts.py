@@ -77,7 +77,7 @@ async def search_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     choices = [
         Choice(f"pr:{p.reservation_id}", "staff.reservation_line", {
             "sku": p.sku, "name": c.localized(ctx, p.name_en, p.name_ar), "qty": _qty(p.quantity),
-            "status": p.status.value})
+            "@status": f"status.reservation.{p.status.value.lower()}"})
         for p in parts if p.status in _OPEN
     ]
     choices += [Choice("pf", "staff.btn_fits"), BACK]
@@ -172,7 +172,7 @@ async def reservation_prompt(ctx: StepContext) -> tuple[Reply, ...]:
                Choice("rp:return", "staff.btn_return"), BACK)
     return (Reply("staff.reservation_card", {
         "sku": part.sku, "name": c.localized(ctx, part.name_en, part.name_ar), "qty": _qty(part.quantity),
-        "status": part.status.value}, choices),)
+        "@status": f"status.reservation.{part.status.value.lower()}"}, choices),)
 
 
 _ACTIONS = {"rp:pick": "pick", "rp:consume": "consume", "rp:return": "return"}

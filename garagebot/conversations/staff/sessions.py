@@ -110,7 +110,8 @@ async def list_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     statuses = LISTS.get(str(ctx.data.get("list")))
     rows = await active_board(ctx.uow.session, OrgId(ctx.me.org_id), ctx.now, statuses=statuses)
     choices = tuple(Choice(f"ss:{r.session_id}", "staff.session_line", {
-        "number": r.number, "plate": r.plate, "status": r.status.value}) for r in rows)
+        "number": r.number, "plate": r.plate, "@status": f"status.session.{r.status.value.lower()}"})
+        for r in rows)
     return (Reply("staff.sessions_list", {"n": len(rows)}, (*choices, BACK)),)
 
 
@@ -130,7 +131,8 @@ async def session_prompt(ctx: StepContext) -> tuple[Reply, ...]:
          and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
     ) if shown]
     return (Reply("staff.session_card", {
-        "number": s.number, "plate": d.vehicle.plate, "status": s.status.value, "client": d.client.name,
+        "number": s.number, "plate": d.vehicle.plate, "@status": f"status.session.{s.status.value.lower()}",
+        "client": d.client.name or "-",
         "phone": d.client.phone, "complaint": s.complaint or "-", "eta": await c.local_time(ctx.uow, s.eta),
     }, (*choices, BACK)),)
 
@@ -163,7 +165,8 @@ async def eta(ctx: StepContext) -> Step:
 async def step_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     steps = await session_steps(ctx.uow.session, OrgId(ctx.me.org_id), c.data_session(ctx) or SessionId(0))
     choices = tuple(Choice(f"sp:{s.step_id}", "staff.session_step_line", {
-        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-", "status": s.status.value})
+        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-",
+        "@status": f"status.step.{s.status.value.lower()}"})
         for s in steps)
     return (Reply("staff.assign_which_step", {}, (*choices, BACK)),)
 

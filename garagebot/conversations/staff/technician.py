@@ -133,7 +133,7 @@ class Technician:
             if running is None:
                 return stay(Reply("staff.done_which_step"), reprompt=True)
             await complete_step(ctx.uow, running)  # "done" means the job whose timer runs
-            return stay(Reply("staff.step_done"), reprompt=True)
+            return stay(await _finished(ctx, running), reprompt=True)
         return stay(Reply("staff.not_understood_jobs"), reprompt=True)
 
     async def step_prompt(self, ctx: StepContext) -> tuple[Reply, ...]:
@@ -164,7 +164,7 @@ class Technician:
         rest = (c.understood(ctx) or _NO_MATCH).rest
         if action == "done":
             await complete_step(ctx.uow, step_id)
-            return go(FLOW, TechState.JOBS, Reply("staff.step_done"), remember=False)
+            return go(FLOW, TechState.JOBS, await _finished(ctx, step_id), remember=False)
         if action == "tick":
             return await _tick_position(ctx, step_id, parse_int(rest))
         if action == "note":
@@ -255,6 +255,12 @@ async def _show_timer(ctx: StepContext, step_id: StepId, action: str) -> Step:
     card = await step_card(ctx, step_id)
     edited = Reply(card.key, card.params, card.choices, edit_message_id=ctx.msg.origin_message_id)
     return stay(said, edited)
+
+
+async def _finished(ctx: StepContext, step_id: StepId) -> Reply:
+    """"<step> is done", named in the reader's language."""
+    row = await ctx.uow.get(StepRow, step_id)
+    return Reply("floor.step_finished", {"step": c.localized(ctx, row.name_en, row.name_ar)})
 
 
 async def _tick(ctx: StepContext, step_id: StepId, item_id: int) -> Step:

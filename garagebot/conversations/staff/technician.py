@@ -13,6 +13,9 @@ stateDiagram-v2
     step --> note: note
     step --> flag: problem
     step --> extra: additional work
+    step --> step: "time 30" (minutes worked, recorded)
+    step --> time: ⏲ time
+    time --> step: minutes
     step --> parts.search: parts
     note --> step: text
     flag --> flag: photo (kept)
@@ -43,6 +46,7 @@ from garagebot.conversations.router import (
     stay,
 )
 from garagebot.conversations.staff import common as c
+from garagebot.conversations.staff import time_entry
 from garagebot.conversations.staff.parts import FLOW as PARTS_FLOW
 from garagebot.conversations.staff.parts import PartsState
 from garagebot.conversations.staff.technician_views import asks_for_the_list, job_rows, pick_job, step_card
@@ -67,6 +71,7 @@ class TechState(StrEnum):
     NOTE = "note"
     FLAG = "flag"
     EXTRA = "extra"
+    TIME = "time"
 
 
 _LISTS_AT = frozenset({(MENU_FLOW, MENU_STATE), (FLOW, TechState.JOBS.value)})
@@ -177,6 +182,10 @@ class Technician:
             return await _to_parts(ctx, step_id)
         if action == "my_jobs":
             return go(FLOW, TechState.JOBS, remember=False)
+        asks_time, minutes = time_entry.typed_minutes(ctx)
+        if asks_time:
+            return (_to_step(step_id, await time_entry.log_time(ctx, step_id, minutes)) if minutes
+                    else go(FLOW, TechState.TIME))
         return stay(Reply("staff.not_understood_step"), reprompt=True)
 
     async def note(self, ctx: StepContext) -> Step:
@@ -210,6 +219,13 @@ class Technician:
             return stay(Reply("staff.extra_prompt"))
         return await _extra(ctx, step_id, text)
 
+    async def time(self, ctx: StepContext) -> Step:
+        step_id = c.data_step(ctx)
+        minutes = time_entry.minutes_of(ctx)
+        if step_id is None or not minutes:
+            return stay(Reply(time_entry.PROMPT))
+        return _to_step(step_id, await time_entry.log_time(ctx, step_id, minutes))
+
     def flow(self) -> Flow:
         async def ask(key: str, _: StepContext) -> tuple[Reply, ...]:
             return (Reply(key, {}, (MENU,)),)
@@ -223,12 +239,16 @@ class Technician:
         async def extra_p(ctx: StepContext) -> tuple[Reply, ...]:
             return await ask("staff.extra_prompt", ctx)
 
+        async def time_p(ctx: StepContext) -> tuple[Reply, ...]:
+            return await ask(time_entry.PROMPT, ctx)
+
         return Flow(FLOW, TechState.JOBS, {
             TechState.JOBS: StateSpec(self.jobs_prompt, self.jobs, help_key="staff.help_jobs"),
             TechState.STEP: StateSpec(self.step_prompt, self.step, help_key="staff.help_step"),
             TechState.NOTE: StateSpec(note_p, self.note, help_key="staff.help_step"),
             TechState.FLAG: StateSpec(flag_p, self.flag, help_key="staff.help_step"),
             TechState.EXTRA: StateSpec(extra_p, self.extra, help_key="staff.help_step"),
+            TechState.TIME: StateSpec(time_p, self.time, help_key="staff.help_step"),
         })
 
 

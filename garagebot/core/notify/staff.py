@@ -19,6 +19,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from babel.dates import format_datetime
 from sqlalchemy import select
 
 from garagebot.core.enums import Channel, Role
@@ -48,6 +49,11 @@ class Person:
 def open_choice(kind: str, item_id: int | None = None) -> Choice:
     """The button that opens ``kind`` (``item_id``) in the staff dialogs."""
     return Choice(f"o:{kind}:{item_id or 0}", OPEN_KEY)
+
+
+def local_when(when: dt.datetime, zone: str, locale: str) -> str:
+    """``when`` in the garage's zone, written for a reader of ``locale`` ("Tue 8 Dec, 17:00")."""
+    return str(format_datetime(when.astimezone(zoneinfo.ZoneInfo(zone)), "EEE d MMM, HH:mm", locale=locale))
 
 
 def localized(locale: str, en: str | None, ar: str | None) -> str:

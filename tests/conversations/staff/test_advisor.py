@@ -77,7 +77,7 @@ async def test_an_advisor_lists_sessions_assigns_a_step_and_marks_a_car_ready(
     assert f"ss:{sid}" in choice_ids(listed)
     await advisor.say(choice=f"ss:{sid}")
     steps = await advisor.say(choice="sa:assign")
-    assert choice_ids(steps)[0] == f"sp:{card.step_ids[0]}"
+    assert choice_ids(steps)[:2] == [f"sj:{card.job_card_id}", f"sp:{card.step_ids[0]}"]
     await advisor.say(choice=f"sp:{card.step_ids[0]}")
     assigned = await advisor.say(choice=f"su:{staff.id(staff.tech)}")
     assert keys(assigned) == ["staff.assigned", "staff.session_card"]

@@ -16,8 +16,9 @@ from garagebot.core.repair.intake import open_session
 from garagebot.core.repair.sessions import change_status
 from garagebot.core.staff import create_user
 from garagebot.core.uow import Database
-from tests.conftest import new_garage
-from tests.conversations.chat import keys
+from tests.conftest import Staff, new_garage
+from tests.conversations.chat import keys, translator
+from tests.conversations.client.harness import ClientChat, mobile, on_telegram, outbox_to, scene
 from tests.conversations.staff.support import choice_ids, staff_chat
 
 INTAKE = {"en": "new car", "ar": "سيارة جديدة"}
@@ -101,3 +102,26 @@ async def test_a_car_registered_to_another_client_is_confirmed_before_a_session_
         assert (client.phone, client.name) == ("+962791112233", "Omar")
     else:
         assert vehicle.plate == "22-33445"
+
+
+async def test_staff_read_a_clients_preferred_time_in_their_own_language(
+    db: Database, org: OrgId, staff: Staff,
+) -> None:
+    english = await on_telegram(db, staff.id(staff.advisor))  # an English advisor
+    async with db.unit_of_work(Actor.system(org)) as uow:
+        manager = await create_user(uow, name="Lina", role=Role.MANAGER, locale="ar")
+    arabic = await on_telegram(db, manager)
+    sc = await scene(db, org)
+    chat = ClientChat(sc.engine(), sc.garage, mobile())
+    for said in ("مرحبا بدي احجز", "رامي", "12 34567", "المكيف ما ببرد", "بكرا ١٠"):
+        await chat.say(said)
+
+    [to_english] = await outbox_to(db, str(english))
+    [to_arabic] = await outbox_to(db, str(arabic))
+    tr = translator()
+    read_en = tr.render("en", to_english.topic, to_english.payload["params"])  # type: ignore[arg-type]
+    read_ar = tr.render("ar", to_arabic.topic, to_arabic.payload["params"])  # type: ignore[arg-type]
+    assert "Mon 23 Nov, 10:00" in read_en
+    assert "ديسمبر" not in read_en
+    assert "الاثنين" in read_ar
+    assert "Mon" not in read_ar

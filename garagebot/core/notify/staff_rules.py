@@ -1,8 +1,8 @@
 """The staff notification rules: core events become Telegram messages to the
 people who must act, each with a button that opens the item (``staff.open_choice``).
 
-- step.assigned: the new assignee (floor.told_assigned) and the previous
-  one (floor.told_unassigned);
+- step.assigned: the new assignee (floor.told_assigned; floor.told_assigned_card
+  once for a whole job card given in one go) and the previous one (floor.told_unassigned);
 - exception.flagged: the leads, urgent (floor.told_exception);
 - exception.decided: the technician who raised it (floor.told_exception_decided);
 - job_card.ready_for_review: the leads (floor.told_review);
@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from garagebot.core.dispatch.registry import DomainEvent, EventHandler
 from garagebot.core.enums import Role
 from garagebot.core.errors import NotFound
-from garagebot.core.models import JobCard, RepairSession, Step, StepException, User, Vehicle
+from garagebot.core.models import AuditEntry, JobCard, RepairSession, Step, StepException, User, Vehicle
 from garagebot.core.notify.staff import Person, localized, open_choice, people_by_id, people_in, tell
 from garagebot.core.permissions import Permission
 from garagebot.core.uow import UnitOfWork
@@ -77,7 +79,21 @@ async def _step(uow: UnitOfWork, payload: Mapping[str, object]) -> tuple[Step, V
     return None if v is None else (step, v)
 
 
+async def _given_together(uow: UnitOfWork, step: Step, user_id: int, at: object) -> list[int]:
+    """The steps of ``step``'s job card given to ``user_id`` in the same commit
+    (a whole card assigned in one tap): their assignments share its time."""
+    mine = [str(i) for i in (await uow.session.scalars(select(Step.id).where(
+        Step.organization_id == uow.org_id, Step.job_card_id == step.job_card_id,
+        Step.assignee_id == user_id))).all()]
+    found = (await uow.session.scalars(select(AuditEntry.entity_id).where(
+        AuditEntry.organization_id == uow.org_id, AuditEntry.entity == "step",
+        AuditEntry.entity_id.in_(mine), AuditEntry.action.in_(("assign", "assign_override")),
+        AuditEntry.at == at))).all()
+    return sorted({int(i) for i in found})
+
+
 async def step_assigned(uow: UnitOfWork, event: DomainEvent) -> None:
+    """One message a step; one for the card when several of its steps were given together."""
     found = await _step(uow, event.payload)
     if found is None:
         return
@@ -87,8 +103,16 @@ async def step_assigned(uow: UnitOfWork, event: DomainEvent) -> None:
     def params(loc: str) -> Mapping[str, object]:
         return {"step": localized(loc, step.name_en, step.name_ar), "number": v.number, "plate": v.plate}
 
-    await tell(uow, await people_by_id(uow, [new]), "floor.told_assigned", params,
-               open_choice("step", step.id))
+    together = [] if new is None else await _given_together(uow, step, new, event.created_at)
+    if len(together) > 1:
+        if step.id == together[0]:
+            card = await uow.get(JobCard, step.job_card_id)
+            await tell(uow, await people_by_id(uow, [new]), "floor.told_assigned_card",
+                       lambda loc: {"title": localized(loc, card.title_en, card.title_ar), "n": len(together),
+                                    "number": v.number, "plate": v.plate}, open_choice("jobs"))
+    else:
+        await tell(uow, await people_by_id(uow, [new]), "floor.told_assigned", params,
+                   open_choice("step", step.id))
     if old is not None and old != new:
         await tell(uow, await people_by_id(uow, [old]), "floor.told_unassigned", params, open_choice("jobs"))
 

@@ -14,7 +14,8 @@ stripped first.
 
 A parameter named ``@name`` holds a message key: it is rendered in the same
 language and fills ``{name}`` (a status name, a decision), so code passes
-keys, never text.
+keys, never text. A parameter ``<name>_ar`` stands for ``<name>`` in Arabic
+text (a step's Arabic name beside its English one in a domain error).
 """
 
 from __future__ import annotations
@@ -119,9 +120,12 @@ class Translator:
         return key
 
     def _nested(self, locale: str, params: dict[str, object]) -> dict[str, object]:
-        """``{"@status": "status.session.new"}`` → ``{"status": "New"}`` in ``locale``."""
+        """``{"@status": "status.session.new"}`` → ``{"status": "New"}`` in
+        ``locale``; in Arabic, ``{"step_ar": …}`` fills ``{step}``."""
         for name in [k for k in params if k.startswith("@")]:
             params[name[1:]] = self.render(locale, str(params.pop(name)))
+        if locale in RTL_LOCALES:
+            params.update({k[:-3]: v for k, v in params.items() if k.endswith("_ar") and v})
         return params
 
     @staticmethod

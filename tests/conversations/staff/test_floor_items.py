@@ -13,6 +13,7 @@ from sqlalchemy import select
 from garagebot.core.enums import JobCardStatus, Role, SessionStatus
 from garagebot.core.inventory.states import PartRequestStatus
 from garagebot.core.models import AuditEntry, JobCard, PartRequest, RepairSession, Step, TimeLog
+from garagebot.core.repair.sessions import change_status
 from garagebot.core.uow import Database
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.steps import complete_step
@@ -166,3 +167,25 @@ async def test_a_part_that_is_short_is_marked_missing_and_the_car_waits_for_it(
     assert request.quantity == Decimal(2)
     assert request.status == PartRequestStatus.OPEN.value
     assert (rs.status == SessionStatus.AWAITING_PARTS.value) is waits
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_refusals_name_the_step_and_the_cars_state_in_the_readers_language_never_an_id(
+    db: Database, staff: Staff, locale: str,
+) -> None:
+    tech = await staff_chat(db, staff.org, Role.TECHNICIAN, locale)
+    first = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, [PADS])
+    second = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, [AC])
+    await tech.say(choice=f"tj:{first.step_ids[0]}")
+    await tech.say(choice="ts:start")
+    await tech.say(choice=f"tj:{second.step_ids[0]}")
+    refused = await tech.say(choice="ts:start")
+    assert keys(refused)[0] == "error.timer_already_running"
+    assert ("تبديل الفحمات" if locale == "ar" else "Replace the pads") in refused[0].text
+    assert str(first.step_ids[0]) not in refused[0].text
+    async with db.unit_of_work(staff.advisor) as uow:
+        await change_status(uow, second.session_id, SessionStatus.ON_HOLD, note="client abroad")
+    await tech.say(choice="ts:pause")
+    held = await tech.say("start 2" if locale == "en" else "ابدأ ٢")
+    assert keys(held)[0] == "error.session_not_workable"
+    assert ("معلّقة" if locale == "ar" else "On hold") in held[0].text

@@ -234,3 +234,19 @@ async def test_quiet_hours_hold_routine_staff_messages_but_not_a_problem_on_the_
         again = await s.get(OutboxRow, held.id)
         assert again is not None
         assert again.status == "sent"
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_a_card_sent_back_reaches_its_technician(db: Database, staff: Staff, locale: str) -> None:
+    tech = await staff_chat(db, staff.org, Role.TECHNICIAN, locale)
+    lead = await staff_chat(db, staff.org, Role.LEAD_TECHNICIAN, locale)
+    card = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, [PADS])
+    await tech.say("start 1")
+    await tech.say("done")
+    await lead.say(choice=f"o:card:{card.job_card_id}")
+    sent = await lead.say("send back pads rub on the disc" if locale == "en" else "ارجاع الفحمات تحتك بالقرص")
+    assert keys(sent)[0] == "staff.review_sent_back"  # "… the technician is told"
+    await drain(db)
+    [back] = await told(db, tech, "floor.told_sent_back")
+    assert ("pads rub" if locale == "en" else "تحتك") in back.text
+    assert back.choices[0][0] == "o:jobs:0"

@@ -128,12 +128,16 @@ async def test_low_stock_and_a_shortage_reach_inventory_staff(
     assert keys(await store.say(choice="o:parts:0")) == ["staff.parts_which_session"]
 
 
-async def test_an_arrived_part_reaches_the_technician_who_marked_it_missing(
+async def test_an_arrived_part_reaches_the_technician_who_marked_it_missing_and_the_advisor(
     db: Database, staff: Staff,
 ) -> None:
     tech = await staff_chat(db, staff.org, Role.TECHNICIAN)
+    advisor = await staff_chat(db, staff.org, Role.ADVISOR)
     item = await new_item(db, staff.inventory, stock=0, code="CAL-1", name_en="Caliper", name_ar="كاليبر")
     card = await assigned_card(db, staff.advisor, staff.lead, tech.user_id, simple_steps(1))
+    async with db.raw_transaction() as s:  # the chat's advisor is the session's advisor
+        await s.execute(update(RepairSession).where(RepairSession.id == card.session_id)
+                        .values(advisor_id=advisor.user_id))
     await tech.say(choice=f"tj:{card.step_ids[0]}")
     await tech.say(choice="ts:parts")
     await tech.say("CAL-1")
@@ -147,3 +151,5 @@ async def test_an_arrived_part_reaches_the_technician_who_marked_it_missing(
     assert "CAL-1" in arrived.text
     assert "o:jobs:0" in [c for c, _ in arrived.choices]
     assert "tj:" not in "".join(choice_ids([arrived]))
+    [to_advisor] = await told(db, advisor, "inventory.part_arrived")
+    assert to_advisor.choices[0][0] == f"o:ses:{card.session_id}"

@@ -31,6 +31,7 @@ from garagebot.conversations.store import ConversationState
 from garagebot.conversations.types import Inbound, MediaSources, Reply
 from garagebot.core.errors import DomainError
 from garagebot.core.jsonable import JsonValue
+from garagebot.core.permissions import allowed
 from garagebot.core.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -121,11 +122,24 @@ class Dialog:
         pos = self._known(pos)
         if not self.registry.allows(pos.flow, me.role):
             pos = MENU_POSITION  # the sender's role may not be here (any more): read it at the menu
+        opened = self._opened(me, msg)
+        if opened is not None:
+            return await self._apply(uow, me, msg, pos, opened)
         command = detect(msg)
         if command is not None:
             return await self._command(uow, me, msg, pos, command)
         step = await self._step(uow, me, msg, pos, refused)
         return await self._apply(uow, me, msg, pos, step)
+
+    def _opened(self, me: StaffMember, msg: Inbound) -> Step | None:
+        """The step of a notification's button ``o:<kind>:<id>`` (``Registry.add_opener``)."""
+        kind, _, tail = (msg.choice or "").removeprefix("o:").partition(":")
+        opener = self.registry.openers.get(kind) if (msg.choice or "").startswith("o:") else None
+        if opener is None or not tail.isdigit():
+            return None
+        if not allowed(me.role, opener.permission):
+            return Step(replies=(Reply("floor.open_not_allowed"),), goto=Target(MENU_FLOW, MENU_STATE))
+        return Step(goto=Target(opener.flow, opener.state), data=opener.data(int(tail)))
 
     async def prompt(self, uow: UnitOfWork, me: StaffMember, msg: Inbound, pos: Position) -> Turn:
         """The turn that shows ``pos`` (paginated)."""

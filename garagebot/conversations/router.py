@@ -134,6 +134,22 @@ class MenuEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Opener:
+    """Where a notification's "open" button ``o:<kind>:<id>`` leads, in any
+    state: the flow and state, the name of the id in the flow's data (None:
+    the id is not used) and who may follow it."""
+
+    kind: str
+    flow: str
+    state: str
+    data_key: str | None
+    permission: Permission
+
+    def data(self, item_id: int) -> dict[str, JsonValue]:
+        return {} if self.data_key is None else {self.data_key: item_id}
+
+
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """A message of a chat group (``conversations.groups``) and where its chat
     is, before the group's turns run."""
@@ -157,6 +173,12 @@ class Registry:
     flows: dict[str, Flow] = field(default_factory=dict)
     menu: list[MenuEntry] = field(default_factory=list)
     read_aheads: list[ReadAhead] = field(default_factory=list)
+    openers: dict[str, Opener] = field(default_factory=dict)
+
+    def add_opener(self, opener: Opener) -> None:
+        if opener.flow not in self.flows:
+            raise ValueError(f"opener {opener.kind!r}: no flow {opener.flow!r}")
+        self.openers[opener.kind] = opener
 
     def add_read_ahead(self, read_ahead: ReadAhead) -> None:
         """A flow's read for a chat group: it must keep what it reads for a

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from garagebot.core.clientlookup import staff_recipients
 from garagebot.core.enums import Channel
 from garagebot.core.ids import ClientId, OrgId, RequestId, SessionId, UserId
+from garagebot.core.models import Request
 from garagebot.core.normalize import clean_text
+from garagebot.core.notify.staff import local_when
 from garagebot.core.uow import UnitOfWork
 
 MAX_FORWARDED = 1500
@@ -62,10 +64,16 @@ async def forward_to_staff(uow: UnitOfWork, msg: ClientMessage) -> int:
 
 async def announce_request(uow: UnitOfWork, request_id: RequestId, *, name: str, phone: str,
                            plate: str, complaint: str, preferred: str) -> int:
-    """Tell the intake staff on Telegram about a request a client made by chat."""
+    """Tell the intake staff on Telegram about a request a client made by chat.
+    The preferred time is the request's, written in each reader's language
+    (``preferred``, as the client saw it, only when the request has none)."""
     recipients = await staff_recipients(uow.session, OrgId(uow.org_id), None)
     params = {"id": request_id, "name": name, "phone": phone, "plate": plate,
               "complaint": clean_text(complaint)[:MAX_FORWARDED], "preferred": preferred}
+    req = await uow.get(Request, request_id)
+    zone = (await uow.organization()).timezone
     for r in recipients:
-        uow.send(Channel.TELEGRAM, r.telegram_chat, r.locale, "client.request_to_staff", params)
+        when = None if req.preferred_time is None else local_when(req.preferred_time, zone, r.locale)
+        uow.send(Channel.TELEGRAM, r.telegram_chat, r.locale, "client.request_to_staff",
+                 params if when is None else {**params, "preferred": when})
     return len(recipients)

@@ -11,6 +11,11 @@ forms swapped (python-babel issue 816). In Arabic text every parameter is
 wrapped in FSI … PDI (U+2068 … U+2069) so that plates, part numbers and
 amounts keep their own direction; bidi controls inside parameters are
 stripped first.
+
+A parameter named ``@name`` holds a message key: it is rendered in the same
+language and fills ``{name}`` (a status name, a decision), so code passes
+keys, never text. A parameter ``<name>_ar`` stands for ``<name>`` in Arabic
+text (a step's Arabic name beside its English one in a domain error).
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ class Translator:
     def render(self, locale: str, key: str, params: Mapping[str, object] | None = None) -> str:
         """The text of ``key`` in ``locale`` (falling back to English, then to the
         key itself). A ``count`` parameter selects the plural form."""
-        params = dict(params or {})
+        params = self._nested(locale, dict(params or {}))
         for lang in (locale, FALLBACK):
             cat = self._catalogs.get(lang)
             template = self._template(cat, key, params.get("count")) if cat else None
@@ -113,6 +118,15 @@ class Translator:
                 return self._fill(template, params, rtl=lang in RTL_LOCALES)
         log.warning("missing message key %s (%s)", key, locale)
         return key
+
+    def _nested(self, locale: str, params: dict[str, object]) -> dict[str, object]:
+        """``{"@status": "status.session.new"}`` → ``{"status": "New"}`` in
+        ``locale``; in Arabic, ``{"step_ar": …}`` fills ``{step}``."""
+        for name in [k for k in params if k.startswith("@")]:
+            params[name[1:]] = self.render(locale, str(params.pop(name)))
+        if locale in RTL_LOCALES:
+            params.update({k[:-3]: v for k, v in params.items() if k.endswith("_ar") and v})
+        return params
 
     @staticmethod
     def _template(cat: _Catalog, key: str, count: object) -> str | None:

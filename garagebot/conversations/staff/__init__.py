@@ -7,7 +7,7 @@ main-menu entries; ``storage`` receives the files staff send from the chat.
 
 from __future__ import annotations
 
-from garagebot.conversations.router import MenuEntry, Registry
+from garagebot.conversations.router import MenuEntry, Opener, Registry
 from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
@@ -38,6 +38,17 @@ MENU_ENTRIES = (
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
 )
 
+# Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
+OPENERS = (
+    Opener("step", "tech", "step", "step", Permission.WORK_STEP),
+    Opener("jobs", "tech", "jobs", None, Permission.WORK_STEP),
+    Opener("exc", "lead", "exception", "exc", Permission.DECIDE_EXCEPTION),
+    Opener("card", "lead", "card", "card", Permission.REVIEW_JOB),
+    Opener("ses", "sessions", "session", "session", Permission.CHANGE_SESSION_STATUS),
+    Opener("disc", "manager", "discounts", None, Permission.APPROVE_DISCOUNT),
+    Opener("parts", "parts", "session", None, Permission.USE_PARTS),
+)
+
 
 def register_staff_flows(registry: Registry, storage: FileStorage | None = None) -> None:
     """Add the staff flows and their menu entries to ``registry``."""
@@ -47,3 +58,5 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)
+    for opener in OPENERS:
+        registry.add_opener(opener)

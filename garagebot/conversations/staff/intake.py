@@ -1,13 +1,20 @@
-"""The service advisor's intake by chat: client phone, plate, complaint →
-a session is opened; then photos of the car; then a service template for its
-first job card; then the session's screen.
+"""The service advisor's intake by chat: client phone (and the name of a
+new client), plate (a car registered to another client is confirmed first),
+complaint → a session is opened; then photos of the car; then a service
+template for its first job card; then the session's screen. A new client
+gets the garage's language, not the advisor's.
 
 ```mermaid
 stateDiagram-v2
     [*] --> phone
     phone --> phone: not a phone number (refused with the reason)
-    phone --> plate: phone number
+    phone --> name: a new client (or one without a name)
+    phone --> plate: a known client
+    name --> plate: name
+    plate --> owner: the car is registered to another client
     plate --> complaint: plate
+    owner --> complaint: the owner's car (their number) / open for this number
+    owner --> plate: type the plate again
     complaint --> photos: complaint (session opened)
     complaint --> second: the car has an active session already
     second --> photos: open a second one (session opened, confirmed)
@@ -39,11 +46,14 @@ from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.sessions import FLOW as SESSIONS
 from garagebot.conversations.staff.sessions import SessionsState
 from garagebot.conversations.types import Choice, Reply
+from garagebot.core.clientlookup import client_by_phone
 from garagebot.core.ids import OrgId, SessionId, TemplateId
+from garagebot.core.intake_views import plate_owner
 from garagebot.core.models import RepairSession
 from garagebot.core.normalize import phone_e164
 from garagebot.core.normalize import plate as canonical_plate
 from garagebot.core.ports import FileStorage
+from garagebot.core.repair.clients import MAX_NAME
 from garagebot.core.repair.intake import open_session
 from garagebot.core.staff_views import active_templates, find_active_session
 from garagebot.core.work.jobcards import add_job_card
@@ -53,7 +63,9 @@ FLOW = "intake"
 
 class IntakeState(StrEnum):
     PHONE = "phone"
+    NAME = "name"
     PLATE = "plate"
+    OWNER = "owner"
     COMPLAINT = "complaint"
     PHOTOS = "photos"
     TEMPLATE = "template"
@@ -72,14 +84,57 @@ async def phone(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(reprompt=True)
-    return go(FLOW, IntakeState.PLATE, data={"phone": phone_e164(text)})
+    number = phone_e164(text)
+    known = await client_by_phone(ctx.uow.session, OrgId(ctx.me.org_id), number)
+    if known is None or not known.name:
+        return go(FLOW, IntakeState.NAME, data={"phone": number})
+    return go(FLOW, IntakeState.PLATE, data={"phone": number})
+
+
+async def name(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text or c.understood(ctx) is not None:
+        return stay(reprompt=True)
+    return go(FLOW, IntakeState.PLATE, data={**ctx.data, "name": text[:MAX_NAME]})
 
 
 async def plate(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(reprompt=True)
-    return go(FLOW, IntakeState.COMPLAINT, data={**ctx.data, "plate": canonical_plate(text)})
+    data = {**ctx.data, "plate": canonical_plate(text)}
+    org = OrgId(ctx.me.org_id)
+    owner = await plate_owner(ctx.uow.session, org, str(data["plate"]))
+    if owner is not None and owner.phone != str(ctx.data.get("phone")):
+        return go(FLOW, IntakeState.OWNER, data={**data, "owner": owner.client_id})
+    return go(FLOW, IntakeState.COMPLAINT, data=data)
+
+
+async def owner_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    found = await plate_owner(ctx.uow.session, OrgId(ctx.me.org_id), str(ctx.data.get("plate")))
+    who = found.name if found is not None and found.name else "-"
+    tail = found.phone[-4:] if found is not None else "-"
+    return (Reply("floor.intake_plate_owner", {"plate": str(ctx.data.get("plate")), "owner": who,
+                                               "tail": tail, "phone": str(ctx.data.get("phone"))}, (
+        Choice("io:owner", "floor.btn_owner_car", {"owner": who}),
+        Choice("io:new", "floor.btn_this_number"),
+        Choice("io:plate", "floor.btn_retype_plate"), BACK)),)
+
+
+async def owner(ctx: StepContext) -> Step:
+    """The car is the registered owner's (their number is used), or this
+    number's after all (the car stays registered to its owner), or a typo."""
+    if ctx.msg.choice == "io:plate":
+        return go(FLOW, IntakeState.PLATE, data={k: v for k, v in ctx.data.items() if k != "plate"},
+                  remember=False)
+    if ctx.msg.choice == "io:new":
+        return go(FLOW, IntakeState.COMPLAINT, data=ctx.data, remember=False)
+    if ctx.msg.choice == "io:owner":
+        found = await plate_owner(ctx.uow.session, OrgId(ctx.me.org_id), str(ctx.data.get("plate")))
+        if found is not None:
+            data = {k: v for k, v in ctx.data.items() if k != "name"}
+            return go(FLOW, IntakeState.COMPLAINT, data={**data, "phone": found.phone}, remember=False)
+    return stay(reprompt=True)
 
 
 async def complaint(ctx: StepContext) -> Step:
@@ -96,8 +151,11 @@ async def complaint(ctx: StepContext) -> Step:
 
 
 async def _open(ctx: StepContext, complaint_text: str, *, confirm_second: bool) -> Step:
+    # No locale: a new client gets the garage's language (the advisor's is theirs alone).
+    given = ctx.data.get("name")
     sid = await open_session(ctx.uow, phone=str(ctx.data.get("phone")), plate=str(ctx.data.get("plate")),
-                             complaint=complaint_text, locale=ctx.me.locale, confirm_second=confirm_second)
+                             complaint=complaint_text, client_name=str(given) if given else None,
+                             confirm_second=confirm_second)
     rs = await ctx.uow.get(RepairSession, sid)
     return go(FLOW, IntakeState.PHOTOS, Reply("staff.session_opened", {"number": rs.number}),
               data={"session": sid}, remember=False)
@@ -169,7 +227,9 @@ async def template(ctx: StepContext) -> Step:
 def intake_flow(storage: FileStorage | None) -> Flow:
     return Flow(FLOW, IntakeState.PHONE, {
         IntakeState.PHONE: StateSpec(_ask("staff.intake_phone"), phone, help_key="staff.help_intake"),
+        IntakeState.NAME: StateSpec(_ask("floor.intake_name"), name, help_key="staff.help_intake"),
         IntakeState.PLATE: StateSpec(_ask("staff.intake_plate"), plate, help_key="staff.help_intake"),
+        IntakeState.OWNER: StateSpec(owner_prompt, owner, help_key="staff.help_intake"),
         IntakeState.COMPLAINT: StateSpec(_ask("staff.intake_complaint"), complaint,
                                          help_key="staff.help_intake"),
         IntakeState.PHOTOS: StateSpec(photos_prompt, Photos(storage).handle, help_key="staff.help_intake"),

@@ -1,6 +1,7 @@
 """The lead technician's flow: the exception queue (shown with the photo the
 technician sent; retry / skip with a comment / delay / reassign the step) and the final review of job cards
-(approve, or send back with a reason).
+(approve, send back with a reason, or reject the job with a reason). The
+reassign picker shows each person's load and skill, the suggested one first.
 
 ```mermaid
 stateDiagram-v2
@@ -16,7 +17,9 @@ stateDiagram-v2
     assign --> queue: a person
     card --> queue: approve / "send back <reason>"
     card --> reason: send back
+    card --> drop: reject the job
     reason --> queue: reason
+    drop --> queue: reason (the job is rejected, its open steps skipped)
 ```
 """
 
@@ -27,13 +30,16 @@ from enum import StrEnum
 
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
 from garagebot.conversations.staff import common as c
+from garagebot.conversations.staff.assignees import PROMPT as PICK_PROMPT
+from garagebot.conversations.staff.assignees import person_choices
 from garagebot.conversations.text import parse_int
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.ids import ExceptionId, JobCardId, OrgId, StepId, UserId
 from garagebot.core.models import MediaFile, StepException
-from garagebot.core.staff_views import cards_to_review, floor_people
+from garagebot.core.staff_views import cards_to_review
 from garagebot.core.work.assignment import assign_step
 from garagebot.core.work.exceptions import decide_exception
+from garagebot.core.work.jobcards import reject_job_card
 from garagebot.core.work.queries import open_exceptions
 from garagebot.core.work.review import review_job_card
 
@@ -48,6 +54,7 @@ class LeadState(StrEnum):
     ASSIGN = "assign"
     CARD = "card"
     REASON = "reason"
+    DROP = "drop"
 
 
 def _home(*replies: Reply) -> Step:
@@ -136,21 +143,26 @@ async def delay(ctx: StepContext) -> Step:
     return await _delay(ctx, ExceptionId(c.data_int(ctx.data, "exc") or 0), hours)
 
 
+async def _step_of(ctx: StepContext) -> StepId | None:
+    step_id = c.data_int(ctx.data, "step")
+    exc_id = c.data_int(ctx.data, "exc")
+    if step_id is None and exc_id is not None:
+        step_id = (await ctx.uow.get(StepException, exc_id)).step_id
+    return None if step_id is None else StepId(step_id)
+
+
 async def assign_prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    people = await floor_people(ctx.uow.session, OrgId(ctx.me.org_id))
-    choices = tuple(Choice(f"la:{p.user_id}", "staff.person_line", {"name": p.name}) for p in people)
-    return (Reply("staff.assign_prompt", {}, (*choices, BACK)),)
+    step_id = await _step_of(ctx)
+    choices = await person_choices(ctx, "la", [] if step_id is None else [step_id])
+    return (Reply(PICK_PROMPT, {}, (*choices, BACK)),)
 
 
 async def assign(ctx: StepContext) -> Step:
     person = c.chosen_id(ctx, "la")
     if person is None:
         return stay(Reply("staff.assign_prompt"), reprompt=True)
-    exc_id = c.data_int(ctx.data, "exc")
-    step_id = c.data_int(ctx.data, "step")
-    if step_id is None and exc_id is not None:
-        step_id = (await ctx.uow.get(StepException, exc_id)).step_id
-    await assign_step(ctx.uow, StepId(step_id or 0), UserId(person), override=True)
+    step_id = await _step_of(ctx)
+    await assign_step(ctx.uow, step_id or StepId(0), UserId(person), override=True)
     return _home(Reply("staff.assigned"))
 
 
@@ -160,7 +172,8 @@ async def card_prompt(ctx: StepContext) -> tuple[Reply, ...]:
                 if r.job_card_id == card_id), None)
     if row is None:
         return (Reply("staff.review_gone", {}, (BACK,)),)
-    choices = (Choice("lc:approve", "staff.btn_approve"), Choice("lc:back", "staff.btn_send_back"), BACK)
+    choices = (Choice("lc:approve", "staff.btn_approve"), Choice("lc:back", "staff.btn_send_back"),
+               Choice("lc:drop", "floor.btn_reject_job"), BACK)
     return (Reply("staff.review_card", {
         "plate": row.plate, "number": row.number, "title": c.localized(ctx, row.title_en, row.title_ar),
         "steps": row.steps}, choices),)
@@ -177,6 +190,8 @@ async def card(ctx: StepContext) -> Step:
     if action == "send_back":
         rest = found.rest if found else ""
         return await _send_back(ctx, card_id, rest) if rest else go(FLOW, LeadState.REASON)
+    if ctx.msg.choice == "lc:drop":
+        return go(FLOW, LeadState.DROP)
     return stay(Reply("staff.not_understood_review"), reprompt=True)
 
 
@@ -190,6 +205,21 @@ async def reason(ctx: StepContext) -> Step:
     if not text:
         return stay(Reply("staff.send_back_prompt"))
     return await _send_back(ctx, JobCardId(c.data_int(ctx.data, "card") or 0), text)
+
+
+async def drop(ctx: StepContext) -> Step:
+    """The job is not to be done at all: rejected with the reason (audited),
+    its open steps skipped."""
+    text = c.typed(ctx)
+    if not text:
+        return stay(Reply("floor.reject_prompt"))
+    card_id = JobCardId(c.data_int(ctx.data, "card") or 0)
+    await reject_job_card(ctx.uow, card_id, text)
+    return _home(Reply("floor.job_rejected", {"reason": text}))
+
+
+async def drop_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    return await _ask("floor.reject_prompt")
 
 
 async def _ask(key: str) -> tuple[Reply, ...]:
@@ -216,4 +246,5 @@ LEAD = Flow(FLOW, LeadState.QUEUE, {
     LeadState.ASSIGN: StateSpec(assign_prompt, assign, help_key="staff.help_lead"),
     LeadState.CARD: StateSpec(card_prompt, card, help_key="staff.help_lead"),
     LeadState.REASON: StateSpec(reason_prompt, reason, help_key="staff.help_lead"),
+    LeadState.DROP: StateSpec(drop_prompt, drop, help_key="staff.help_lead"),
 })

@@ -9,7 +9,9 @@ stateDiagram-v2
     search --> reservation: a reservation of the session
     results --> quantity: an item
     results --> results: another search
-    quantity --> search: quantity (reserved) / refused when too little is available
+    quantity --> search: quantity (reserved)
+    quantity --> missing: more than is available
+    missing --> search: mark missing (part request; the car waits for parts) / a smaller quantity
     reservation --> search: pick / consume / return
 ```
 Entered from a technician's step straight in ``search`` with its session.
@@ -24,7 +26,9 @@ from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepCont
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.text import normalize, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
+from garagebot.core.enums import SessionStatus
 from garagebot.core.ids import ItemId, OrgId, ReservationId, SessionId
+from garagebot.core.inventory.missing import request_missing_part
 from garagebot.core.inventory.parts import consume_part, pick_part, reserve_part, return_part
 from garagebot.core.inventory.queries import (
     ItemSummary,
@@ -49,6 +53,7 @@ class PartsState(StrEnum):
     RESULTS = "results"
     QUANTITY = "quantity"
     RESERVATION = "reservation"
+    MISSING = "missing"
 
 
 def _qty(value: Decimal) -> str:
@@ -77,7 +82,7 @@ async def search_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     choices = [
         Choice(f"pr:{p.reservation_id}", "staff.reservation_line", {
             "sku": p.sku, "name": c.localized(ctx, p.name_en, p.name_ar), "qty": _qty(p.quantity),
-            "status": p.status.value})
+            "@status": f"status.reservation.{p.status.value.lower()}"})
         for p in parts if p.status in _OPEN
     ]
     choices += [Choice("pf", "staff.btn_fits"), BACK]
@@ -114,7 +119,7 @@ async def results_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     choices = [
         Choice(f"pi:{i.id}", "staff.item_line", {
             "sku": i.sku, "name": c.localized(ctx, i.name_en, i.name_ar), "available": _qty(i.available),
-            "unit": i.unit})
+            "@unit": f"unit.{i.unit}"})
         for i in items
     ]
     return (Reply("staff.parts_results", {"n": len(items)}, (*choices, BACK)),)
@@ -136,7 +141,7 @@ async def quantity_prompt(ctx: StepContext) -> tuple[Reply, ...]:
         return (Reply("staff.parts_none", {}, (BACK,)),)
     return (Reply("staff.parts_quantity", {
         "sku": item.sku, "name": c.localized(ctx, item.name_en, item.name_ar),
-        "available": _qty(item.available), "unit": item.unit}, (BACK,)),)
+        "available": _qty(item.available), "@unit": f"unit.{item.unit}"}, (BACK,)),)
 
 
 async def quantity(ctx: StepContext) -> Step:
@@ -148,6 +153,9 @@ async def quantity(ctx: StepContext) -> Step:
     session_id, item_id = c.data_session(ctx), c.data_int(ctx.data, "item")
     assert session_id is not None
     assert item_id is not None
+    stock = await item_stock(ctx.uow.session, ctx.uow.org_id, item_id)
+    if stock is not None and qty > stock.available:  # short: offer to mark it missing
+        return go(FLOW, PartsState.MISSING, data={**ctx.data, "qty": str(qty)}, remember=False)
     step_id = c.data_int(ctx.data, "step")
     card = None if step_id is None else (await ctx.uow.get(StepRow, step_id)).job_card_id
     await reserve_part(ctx.uow, session_id, ItemId(item_id), qty, job_card_id=card)
@@ -172,7 +180,7 @@ async def reservation_prompt(ctx: StepContext) -> tuple[Reply, ...]:
                Choice("rp:return", "staff.btn_return"), BACK)
     return (Reply("staff.reservation_card", {
         "sku": part.sku, "name": c.localized(ctx, part.name_en, part.name_ar), "qty": _qty(part.quantity),
-        "status": part.status.value}, choices),)
+        "@status": f"status.reservation.{part.status.value.lower()}"}, choices),)
 
 
 _ACTIONS = {"rp:pick": "pick", "rp:consume": "consume", "rp:return": "return"}
@@ -201,10 +209,36 @@ async def reservation(ctx: StepContext) -> Step:
               data=_base(ctx), remember=False)
 
 
+async def missing_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    item = await item_stock(ctx.uow.session, ctx.uow.org_id, c.data_int(ctx.data, "item") or 0)
+    if item is None:
+        return (Reply("staff.parts_none", {}, (BACK,)),)
+    return (Reply("floor.parts_short", {
+        "sku": item.sku, "name": c.localized(ctx, item.name_en, item.name_ar),
+        "qty": str(ctx.data.get("qty")), "available": _qty(item.available), "@unit": f"unit.{item.unit}"},
+        (Choice("pm:missing", "floor.btn_mark_missing"), BACK)),)
+
+
+async def missing(ctx: StepContext) -> Step:
+    """The part is short: a part request for it, and the car waits for parts
+    (when the person may move the session; otherwise the advisor does)."""
+    if ctx.msg.choice != "pm:missing":
+        return await quantity(ctx) if c.typed(ctx) else stay(reprompt=True)  # another quantity
+    session_id, item_id = c.data_session(ctx) or SessionId(0), ItemId(c.data_int(ctx.data, "item") or 0)
+    qty = str(ctx.data.get("qty"))
+    await request_missing_part(ctx.uow, session_id, item_id, qty)
+    rs = await ctx.uow.get(RepairSession, session_id)
+    waits = rs.status == SessionStatus.AWAITING_PARTS.value
+    said = Reply("floor.part_missing_waiting" if waits else "floor.part_missing",
+                 {"qty": qty, "number": rs.number})
+    return go(FLOW, PartsState.SEARCH, said, data=_base(ctx), remember=False)
+
+
 PARTS = Flow(FLOW, PartsState.SESSION, {
     PartsState.SESSION: StateSpec(session_prompt, pick_session, help_key="staff.help_parts"),
     PartsState.SEARCH: StateSpec(search_prompt, search, help_key="staff.help_parts"),
     PartsState.RESULTS: StateSpec(results_prompt, results, help_key="staff.help_parts"),
     PartsState.QUANTITY: StateSpec(quantity_prompt, quantity, help_key="staff.help_parts"),
     PartsState.RESERVATION: StateSpec(reservation_prompt, reservation, help_key="staff.help_parts"),
+    PartsState.MISSING: StateSpec(missing_prompt, missing, help_key="staff.help_parts"),
 })

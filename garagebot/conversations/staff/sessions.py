@@ -13,8 +13,8 @@ stateDiagram-v2
     session --> eta: ETA
     eta --> session: "16:30" or hours
     session --> step: assign
-    step --> person: a step
-    person --> session: a person
+    step --> person: a step / a whole job card
+    person --> session: a person (suggested first, with load and skill)
     session --> pin: deliver
     pin --> lists: the client's PIN (wrong: asked again)
     session --> override: complete over a guard (manager)
@@ -27,16 +27,16 @@ from __future__ import annotations
 from enum import StrEnum
 
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
+from garagebot.conversations.staff import assignees
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff import session_actions as act
 from garagebot.conversations.text import Vocabulary, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.enums import SessionStatus
-from garagebot.core.ids import OrgId, SessionId, StepId, UserId
+from garagebot.core.ids import OrgId, SessionId, UserId
 from garagebot.core.permissions import Permission, allowed
 from garagebot.core.repair.queries import active_board, session_detail
-from garagebot.core.staff_views import find_active_session, floor_people, session_steps
-from garagebot.core.work.assignment import assign_step
+from garagebot.core.staff_views import find_active_session, session_steps
 
 FLOW = "sessions"
 LISTS: dict[str, tuple[SessionStatus, ...] | None] = {
@@ -110,7 +110,8 @@ async def list_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     statuses = LISTS.get(str(ctx.data.get("list")))
     rows = await active_board(ctx.uow.session, OrgId(ctx.me.org_id), ctx.now, statuses=statuses)
     choices = tuple(Choice(f"ss:{r.session_id}", "staff.session_line", {
-        "number": r.number, "plate": r.plate, "status": r.status.value}) for r in rows)
+        "number": r.number, "plate": r.plate, "@status": f"status.session.{r.status.value.lower()}"})
+        for r in rows)
     return (Reply("staff.sessions_list", {"n": len(rows)}, (*choices, BACK)),)
 
 
@@ -130,7 +131,8 @@ async def session_prompt(ctx: StepContext) -> tuple[Reply, ...]:
          and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
     ) if shown]
     return (Reply("staff.session_card", {
-        "number": s.number, "plate": d.vehicle.plate, "status": s.status.value, "client": d.client.name,
+        "number": s.number, "plate": d.vehicle.plate, "@status": f"status.session.{s.status.value.lower()}",
+        "client": d.client.name or "-",
         "phone": d.client.phone, "complaint": s.complaint or "-", "eta": await c.local_time(ctx.uow, s.eta),
     }, (*choices, BACK)),)
 
@@ -163,32 +165,34 @@ async def eta(ctx: StepContext) -> Step:
 async def step_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     steps = await session_steps(ctx.uow.session, OrgId(ctx.me.org_id), c.data_session(ctx) or SessionId(0))
     choices = tuple(Choice(f"sp:{s.step_id}", "staff.session_step_line", {
-        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-", "status": s.status.value})
+        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-",
+        "@status": f"status.step.{s.status.value.lower()}"})
         for s in steps)
-    return (Reply("staff.assign_which_step", {}, (*choices, BACK)),)
+    cards = await assignees.card_choices(ctx, c.data_session(ctx) or SessionId(0))
+    return (Reply("staff.assign_which_step", {}, (*cards, *choices, BACK)),)
 
 
 async def step(ctx: StepContext) -> Step:
+    card = c.chosen_id(ctx, assignees.CARD_PREFIX)
+    if card is not None:
+        return go(FLOW, SessionsState.PERSON, data={"session": c.data_session(ctx) or 0, "card": card})
     chosen = c.chosen_id(ctx, "sp")
     if chosen is None:
         return stay(reprompt=True)
-    return go(FLOW, SessionsState.PERSON, data={**ctx.data, "step": chosen})
+    return go(FLOW, SessionsState.PERSON, data={"session": c.data_session(ctx) or 0, "step": chosen})
 
 
 async def person_prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    people = await floor_people(ctx.uow.session, OrgId(ctx.me.org_id))
-    choices = tuple(Choice(f"su:{p.user_id}", "staff.person_line", {"name": p.name}) for p in people)
-    return (Reply("staff.assign_prompt", {}, (*choices, BACK)),)
+    return await assignees.picker(ctx, "su", BACK)
 
 
 async def person(ctx: StepContext) -> Step:
     chosen = c.chosen_id(ctx, "su")
-    step_id = c.data_int(ctx.data, "step")
-    if chosen is None or step_id is None:
+    if chosen is None or not await assignees.work_of(ctx):
         return stay(reprompt=True)
-    await assign_step(ctx.uow, StepId(step_id), UserId(chosen))
+    said = await assignees.assign_chosen(ctx, UserId(chosen))
     data = {"session": c.data_session(ctx) or 0}
-    return go(FLOW, SessionsState.SESSION, Reply("staff.assigned"), data=data, remember=False)
+    return go(FLOW, SessionsState.SESSION, said, data=data, remember=False)
 
 
 async def pin(ctx: StepContext) -> Step:

@@ -13,6 +13,9 @@ stateDiagram-v2
     step --> note: note
     step --> flag: problem
     step --> extra: additional work
+    step --> step: "time 30" (minutes worked, recorded)
+    step --> time: ⏲ time
+    time --> step: minutes
     step --> parts.search: parts
     note --> step: text
     flag --> flag: photo (kept)
@@ -43,6 +46,7 @@ from garagebot.conversations.router import (
     stay,
 )
 from garagebot.conversations.staff import common as c
+from garagebot.conversations.staff import time_entry
 from garagebot.conversations.staff.parts import FLOW as PARTS_FLOW
 from garagebot.conversations.staff.parts import PartsState
 from garagebot.conversations.staff.technician_views import asks_for_the_list, job_rows, pick_job, step_card
@@ -67,6 +71,7 @@ class TechState(StrEnum):
     NOTE = "note"
     FLAG = "flag"
     EXTRA = "extra"
+    TIME = "time"
 
 
 _LISTS_AT = frozenset({(MENU_FLOW, MENU_STATE), (FLOW, TechState.JOBS.value)})
@@ -133,7 +138,7 @@ class Technician:
             if running is None:
                 return stay(Reply("staff.done_which_step"), reprompt=True)
             await complete_step(ctx.uow, running)  # "done" means the job whose timer runs
-            return stay(Reply("staff.step_done"), reprompt=True)
+            return stay(await _finished(ctx, running), reprompt=True)
         return stay(Reply("staff.not_understood_jobs"), reprompt=True)
 
     async def step_prompt(self, ctx: StepContext) -> tuple[Reply, ...]:
@@ -164,7 +169,7 @@ class Technician:
         rest = (c.understood(ctx) or _NO_MATCH).rest
         if action == "done":
             await complete_step(ctx.uow, step_id)
-            return go(FLOW, TechState.JOBS, Reply("staff.step_done"), remember=False)
+            return go(FLOW, TechState.JOBS, await _finished(ctx, step_id), remember=False)
         if action == "tick":
             return await _tick_position(ctx, step_id, parse_int(rest))
         if action == "note":
@@ -177,6 +182,10 @@ class Technician:
             return await _to_parts(ctx, step_id)
         if action == "my_jobs":
             return go(FLOW, TechState.JOBS, remember=False)
+        asks_time, minutes = time_entry.typed_minutes(ctx)
+        if asks_time:
+            return (_to_step(step_id, await time_entry.log_time(ctx, step_id, minutes)) if minutes
+                    else go(FLOW, TechState.TIME))
         return stay(Reply("staff.not_understood_step"), reprompt=True)
 
     async def note(self, ctx: StepContext) -> Step:
@@ -210,6 +219,13 @@ class Technician:
             return stay(Reply("staff.extra_prompt"))
         return await _extra(ctx, step_id, text)
 
+    async def time(self, ctx: StepContext) -> Step:
+        step_id = c.data_step(ctx)
+        minutes = time_entry.minutes_of(ctx)
+        if step_id is None or not minutes:
+            return stay(Reply(time_entry.PROMPT))
+        return _to_step(step_id, await time_entry.log_time(ctx, step_id, minutes))
+
     def flow(self) -> Flow:
         async def ask(key: str, _: StepContext) -> tuple[Reply, ...]:
             return (Reply(key, {}, (MENU,)),)
@@ -223,12 +239,16 @@ class Technician:
         async def extra_p(ctx: StepContext) -> tuple[Reply, ...]:
             return await ask("staff.extra_prompt", ctx)
 
+        async def time_p(ctx: StepContext) -> tuple[Reply, ...]:
+            return await ask(time_entry.PROMPT, ctx)
+
         return Flow(FLOW, TechState.JOBS, {
             TechState.JOBS: StateSpec(self.jobs_prompt, self.jobs, help_key="staff.help_jobs"),
             TechState.STEP: StateSpec(self.step_prompt, self.step, help_key="staff.help_step"),
             TechState.NOTE: StateSpec(note_p, self.note, help_key="staff.help_step"),
             TechState.FLAG: StateSpec(flag_p, self.flag, help_key="staff.help_step"),
             TechState.EXTRA: StateSpec(extra_p, self.extra, help_key="staff.help_step"),
+            TechState.TIME: StateSpec(time_p, self.time, help_key="staff.help_step"),
         })
 
 
@@ -255,6 +275,12 @@ async def _show_timer(ctx: StepContext, step_id: StepId, action: str) -> Step:
     card = await step_card(ctx, step_id)
     edited = Reply(card.key, card.params, card.choices, edit_message_id=ctx.msg.origin_message_id)
     return stay(said, edited)
+
+
+async def _finished(ctx: StepContext, step_id: StepId) -> Reply:
+    """"<step> is done", named in the reader's language."""
+    row = await ctx.uow.get(StepRow, step_id)
+    return Reply("floor.step_finished", {"step": c.localized(ctx, row.name_en, row.name_ar)})
 
 
 async def _tick(ctx: StepContext, step_id: StepId, item_id: int) -> Step:

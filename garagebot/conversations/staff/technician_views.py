@@ -114,6 +114,8 @@ async def step_card(ctx: StepContext, step_id: StepId) -> Reply:
         choices.append(Choice("ts:start", "staff.btn_start"))
     if d.status is StepStatus.IN_PROGRESS:
         choices += [Choice("ts:done", "staff.btn_done"), Choice("ts:flag", "staff.btn_flag")]
+    if d.status in (StepStatus.NOT_STARTED, StepStatus.IN_PROGRESS):
+        choices.append(Choice("ts:time", "floor.btn_time"))
     choices += [Choice("ts:note", "staff.btn_note"), Choice("ts:parts", "staff.btn_parts"),
                 Choice("ts:extra", "staff.btn_extra"), Choice("ts:jobs", "staff.btn_jobs")]
     return Reply(f"staff.step_{d.status.value.lower()}", params, tuple(choices))

@@ -22,6 +22,7 @@ from garagebot.core.inventory.valuation import lock_item
 from garagebot.core.inventory.values import show
 from garagebot.core.models import RepairSession, User
 from garagebot.core.models.inventory import InventoryItem, PartRequest
+from garagebot.core.notify.staff import open_choice
 from garagebot.core.uow import UnitOfWork
 
 ARRIVED_KEY = "inventory.part_arrived"
@@ -118,5 +119,6 @@ async def _tell_advisor(uow: UnitOfWork, rs: RepairSession, item: InventoryItem,
         return
     name = item.name_ar if advisor.locale == "ar" else item.name_en
     uow.send(Channel.TELEGRAM, str(advisor.telegram_user_id), advisor.locale, ARRIVED_KEY,
-             {"name": name, "sku": item.sku, "quantity": show(qty), "session": rs.number})
+             {"name": name, "sku": item.sku, "quantity": show(qty), "session": rs.number},
+             (open_choice("ses", rs.id),))
 

@@ -106,7 +106,8 @@ async def require_workable_session(uow: UnitOfWork, session_id: int) -> RepairSe
     session = await uow.get(RepairSession, session_id)
     if SessionStatus(session.status) not in WORKABLE_SESSION_STATUSES:
         raise InvalidTransition(
-            "error.session_not_workable", session=session.number, status=session.status
+            "error.session_not_workable", session=session.number, status=session.status,
+            **{"@state": f"status.session.{session.status.lower()}"},  # its name, in the reader's language
         )
     return session
 

@@ -44,7 +44,8 @@ async def require_startable(uow: UnitOfWork, step: Step) -> None:
     blocker = (await uow.session.execute(stmt)).first()
     if blocker is not None:
         raise InvalidTransition("error.step_waiting_for_earlier", step=step.id,
-                                blocking_step=blocker.id, blocking_name=blocker.name_en)
+                                blocking_step=blocker.id, blocking_name=blocker.name_en,
+                                blocking_name_ar=blocker.name_ar)
 
 
 async def _missing_evidence(uow: UnitOfWork, step: Step) -> None:

@@ -1,6 +1,8 @@
 """What the work module does when other parts of the garage change: a
 cancelled session drops its open jobs (their steps are skipped, timers
-stopped, exceptions closed), so nobody keeps working on a car that is gone.
+stopped, exceptions closed), so nobody keeps working on a car that is gone;
+a decided quote takes the declined and deferred work off the floor
+(``withdraw``).
 
 The composition root registers these with ``register(subscribers)``.
 """
@@ -16,6 +18,7 @@ from garagebot.core.models import JobCard
 from garagebot.core.uow import UnitOfWork
 from garagebot.core.work.jobcards import reject_job_card
 from garagebot.core.work.machines import CLOSED_JOB_CARD_STATUSES
+from garagebot.core.work.withdraw import withdraw_unapproved_work
 
 
 async def on_session_status_changed(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -37,8 +40,16 @@ async def on_session_status_changed(uow: UnitOfWork, event: DomainEvent) -> None
         await reject_job_card(uow, JobCardId(card_id), reason)
 
 
+async def on_quote_decided(uow: UnitOfWork, event: DomainEvent) -> None:
+    """On ``billing.quote_decided``: the declined and deferred work leaves the floor."""
+    quote_id = event.payload.get("quote_id")
+    if isinstance(quote_id, int):
+        await withdraw_unapproved_work(uow, quote_id)
+
+
 def register(subscribers: Subscribers) -> None:
     """Subscribe the work module's handlers."""
     subscribers.subscribe("session.status_changed", on_session_status_changed)
+    subscribers.subscribe("billing.quote_decided", on_quote_decided)
 
 

@@ -43,7 +43,8 @@ async def _running_step(uow: UnitOfWork, user_id: int) -> Step | None:
 
 
 def _already_running(step: Step) -> Conflict:
-    return Conflict("error.timer_already_running", step=step.id, step_name=step.name_en)
+    return Conflict("error.timer_already_running", step=step.id, step_name=step.name_en,
+                    step_name_ar=step.name_ar)
 
 
 async def _insert_running_log(uow: UnitOfWork, step: Step, user: User) -> TimeLog:

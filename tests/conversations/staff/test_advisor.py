@@ -32,7 +32,8 @@ async def test_an_advisor_takes_in_a_car_by_chat_and_sends_the_quote(
                                          steps=simple_steps(2))
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     assert keys(await advisor.say("new car" if locale == "en" else "سيارة جديدة")) == ["staff.intake_phone"]
-    assert keys(await advisor.say("0791234567")) == ["staff.intake_plate"]
+    assert keys(await advisor.say("0791234567")) == ["floor.intake_name"]  # a new client
+    assert keys(await advisor.say("Rami Haddad")) == ["staff.intake_plate"]
     assert keys(await advisor.say("12-34567")) == ["staff.intake_complaint"]
     opened = await advisor.say("Squeaking brakes")
     assert keys(opened) == ["staff.session_opened", "staff.intake_photos"]
@@ -76,7 +77,7 @@ async def test_an_advisor_lists_sessions_assigns_a_step_and_marks_a_car_ready(
     assert f"ss:{sid}" in choice_ids(listed)
     await advisor.say(choice=f"ss:{sid}")
     steps = await advisor.say(choice="sa:assign")
-    assert choice_ids(steps)[0] == f"sp:{card.step_ids[0]}"
+    assert choice_ids(steps)[:2] == [f"sj:{card.job_card_id}", f"sp:{card.step_ids[0]}"]
     await advisor.say(choice=f"sp:{card.step_ids[0]}")
     assigned = await advisor.say(choice=f"su:{staff.id(staff.tech)}")
     assert keys(assigned) == ["staff.assigned", "staff.session_card"]

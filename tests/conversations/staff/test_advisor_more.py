@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from garagebot.core.enums import Role, SessionStatus
+from garagebot.core.actor import Actor
+from garagebot.core.enums import Channel, Role, SessionStatus
 from garagebot.core.ids import OrgId, SessionId
 from garagebot.core.models import Client, JobCard, MediaFile, RepairSession, Step, Vehicle
+from garagebot.core.repair.clients import find_or_create_client
 from garagebot.core.repair.sessions import change_status
 from garagebot.core.uow import Database
 from garagebot.core.work.steps import complete_step
@@ -44,7 +46,8 @@ async def test_an_intake_typed_in_either_digits_opens_a_session_without_a_templa
 ) -> None:
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     assert keys(await advisor.say(intake)) == ["staff.intake_phone"]
-    assert keys(await advisor.say(phone)) == ["staff.intake_plate"]
+    assert keys(await advisor.say(phone)) == ["floor.intake_name"]
+    assert keys(await advisor.say("Rami")) == ["staff.intake_plate"]
     assert keys(await advisor.say(plate)) == ["staff.intake_complaint"]
     opened = await advisor.say(complaint)
     assert keys(opened) == ["staff.session_opened", "staff.intake_photos"]
@@ -76,7 +79,7 @@ async def test_a_wrong_phone_is_refused_at_once_and_asked_again(
 
     assert keys(refused) == ["error.invalid_phone"]
     assert (await advisor.chat.conversation()).state == "phone"
-    assert keys(await advisor.say("0791234567")) == ["staff.intake_plate"]
+    assert keys(await advisor.say("0791234567")) == ["floor.intake_name"]
     assert (await advisor.chat.conversation()).data["d"] == {"phone": "+962791234567"}
 
 
@@ -194,6 +197,8 @@ async def test_a_second_session_for_a_car_is_opened_only_when_the_advisor_confir
     db: Database, org: OrgId, locale: str, intake: str, yes: str, no: str,
 ) -> None:
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    async with db.unit_of_work(Actor.user(org, advisor.user_id, Channel.TELEGRAM)) as uow:
+        await find_or_create_client(uow, phone="+962791234567", name="Rami")  # a known client: no name asked
 
     async def take_in(complaint: str) -> list[str]:
         await advisor.say(choice="g:menu")
@@ -243,6 +248,7 @@ async def test_keeping_one_when_the_open_session_closed_meanwhile_opens_nothing(
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     await advisor.say(choice="m:intake")
     await advisor.say("0791234567")
+    await advisor.say("Rami")
     await advisor.say("12 34567")
     await advisor.say("Engine light on")
     [first] = await _sessions(db, org)

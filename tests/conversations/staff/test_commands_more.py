@@ -123,7 +123,7 @@ async def test_an_idle_technician_is_back_at_the_menu_and_my_jobs_still_works(
     jobs = await tech.say(words["jobs"])
     assert keys(jobs) == ["staff.my_jobs"]
     assert jobs[0].choices[0][1].count("⏱") == 1  # the timer kept running
-    assert keys(await tech.say(words["done"])) == ["staff.step_done", "staff.no_jobs"]
+    assert keys(await tech.say(words["done"])) == ["floor.step_finished", "staff.no_jobs"]
     assert (await get_step(db, card.step_ids[0])).status == "DONE"
 
 
@@ -140,7 +140,7 @@ async def test_words_of_a_job_typed_at_the_menu_act_on_the_job(
     assert keys(started)[0] == "staff.timer_started"
     await tech.say(words["menu"])
     done = await tech.say(words["done"])
-    assert keys(done)[0] == "staff.step_done"
+    assert keys(done)[0] == "floor.step_finished"
     assert (await get_step(db, card.step_ids[0])).status == "DONE"
 
 

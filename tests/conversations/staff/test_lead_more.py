@@ -98,7 +98,7 @@ async def test_a_lead_reassigns_a_flagged_step_in_arabic(db: Database, org: OrgI
     await lead.say(choice="m:lead")
     await lead.say(choice=f"lx:{exc}")
     people = await lead.say(choice="le:assign")
-    assert keys(people) == ["staff.assign_prompt"]
+    assert keys(people) == ["floor.assign_prompt"]
     assigned = await lead.say(choice=f"la:{staff.id(staff.tech2)}")
     assert keys(assigned) == ["staff.assigned", "staff.lead_queue"]
     assert assigned[0].locale == "ar"
@@ -121,7 +121,7 @@ async def test_a_lead_reassigns_a_step_in_progress_from_the_session_screen(
     assert keys(await lead.say(cars)) == ["staff.sessions_lists"]
     assert keys(await lead.say(number)) == ["staff.session_card"]
     steps = await lead.say(choice="sa:assign")
-    assert choice_ids(steps)[0] == f"sp:{step}"
+    assert f"sp:{step}" in choice_ids(steps)
     await lead.say(choice=f"sp:{step}")
 
     assigned = await lead.say(choice=f"su:{staff.id(staff.tech2)}")

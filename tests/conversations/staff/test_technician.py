@@ -45,7 +45,7 @@ async def test_a_technician_starts_a_step_attaches_a_photo_and_marks_it_done_in_
     assert tech.inbound <= 3
     assert keys(started)[:2] == ["staff.timer_started", "staff.step_in_progress"]
     assert keys(photo)[0] == "staff.media_attached"
-    assert keys(finished)[0] == "staff.step_done"
+    assert keys(finished)[0] == "floor.step_finished"
     step = await get_step(db, card.step_ids[0])
     assert step.status == StepStatus.DONE
     assert await count(db, MediaFile, MediaFile.step_id == step.id, MediaFile.kind == "photo") == 1
@@ -79,7 +79,7 @@ async def test_done_is_refused_with_the_reason_until_the_checklist_is_ticked(
     await tech.say(choice=items[0])
     await tech.say("tick 2" if locale == "en" else "علم 2")
     finished = await tech.say(choice="ts:done")
-    assert keys(finished)[0] == "staff.step_done"
+    assert keys(finished)[0] == "floor.step_finished"
     assert (await get_step(db, step_id)).status == StepStatus.DONE
 
 

@@ -158,7 +158,7 @@ async def test_documents_and_voice_notes_attach_to_the_step_and_count_as_evidenc
     ]
     assert len(tech.storage.files) == 1  # the fake source sends the same bytes: one stored object
     finished = await tech.say(WORDS[locale]["done"])
-    assert keys(finished)[0] == "staff.step_done"
+    assert keys(finished)[0] == "floor.step_finished"
     assert (await get_step(db, step_id)).status == StepStatus.DONE
 
 
@@ -179,7 +179,7 @@ async def test_done_is_refused_with_the_reason_while_a_required_photo_is_missing
     assert (await get_step(db, step_id)).status == StepStatus.IN_PROGRESS
     assert (await tech.chat.conversation()).state == "step"  # still on the card
     await tech.send_photo()
-    assert keys(await tech.say(choice="ts:done"))[0] == "staff.step_done"
+    assert keys(await tech.say(choice="ts:done"))[0] == "floor.step_finished"
     assert (await get_step(db, step_id)).status == StepStatus.DONE
 
 
@@ -278,7 +278,7 @@ async def test_done_typed_on_the_job_list_finishes_the_running_step(
 
     finished = await tech.say(WORDS[locale]["done"])
 
-    assert keys(finished) == ["staff.step_done", "staff.my_jobs"]
+    assert keys(finished) == ["floor.step_finished", "staff.my_jobs"]
     assert (await get_step(db, second.step_ids[0])).status == StepStatus.DONE
     assert (await get_step(db, first.step_ids[0])).status == StepStatus.NOT_STARTED
     assert choice_ids(finished) == [f"tj:{first.step_ids[0]}"]

@@ -82,7 +82,7 @@ async def test_a_technician_cannot_run_two_timers_at_once(db: Database, staff: S
         async with db.unit_of_work(staff.tech) as uow:
             await start_step(uow, second.step_ids[0])
     assert err.value.key == "error.timer_already_running"
-    assert err.value.params == {"step": first.step_ids[0], "step_name": "Step 1"}
+    assert err.value.params == {"step": first.step_ids[0], "step_name": "Step 1", "step_name_ar": "الخطوة 1"}
     # Nothing of the refused start was written.
     assert (await get_step(db, second.step_ids[0])).status == StepStatus.NOT_STARTED
     assert (await get_step(db, second.step_ids[0])).assignee_id is None

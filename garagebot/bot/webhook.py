@@ -84,7 +84,8 @@ TELEGRAM_BOT = web.AppKey("telegram_bot", TelegramBot)
 
 def verified(request: web.Request, secret: str) -> bool:
     given = request.headers.get(SECRET_HEADER, "")
-    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+    # A header that is not UTF-8 arrives with surrogates: compared as bytes, never raised on.
+    return bool(secret) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode())
 
 
 async def handle_update(request: web.Request) -> web.Response:

@@ -12,6 +12,8 @@ from typing import cast
 
 import aiohttp
 
+from garagebot.webhooks.inbound import read_capped
+
 DEFAULT_API_URL = "https://api.twilio.com"
 
 
@@ -76,7 +78,7 @@ class TwilioApi:
                     raise TwilioApiError(resp.status, None, "media download failed")
                 if resp.content_length is not None and resp.content_length > max_bytes:
                     raise TwilioApiError(413, None, "media too large")
-                data = await resp.content.read(max_bytes + 1)
+                data = await read_capped(resp.content, max_bytes)
                 if len(data) > max_bytes:
                     raise TwilioApiError(413, None, "media too large")
                 return data, resp.headers.get("Content-Type")

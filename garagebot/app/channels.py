@@ -38,6 +38,7 @@ def channels_config(settings: Settings) -> ClientChannels:
         meta_verify_token=settings.meta_verify_token,
         meta_access_token=settings.meta_access_token,
         meta_api_url=settings.meta_api_url,
+        approval_link_hours=settings.approval_link_hours,
     )
 
 

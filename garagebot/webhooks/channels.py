@@ -30,7 +30,7 @@ from garagebot.webhooks.meta.api import DEFAULT_API_URL as META_API_URL
 from garagebot.webhooks.meta.api import MetaApi
 from garagebot.webhooks.meta.sender import MetaSender
 from garagebot.webhooks.meta.webhook import MetaConfig, setup_meta
-from garagebot.webhooks.shortlinks import setup_short_links, shortener
+from garagebot.webhooks.shortlinks import ShortLinkConfig, setup_short_links, shortener
 from garagebot.webhooks.twilio.api import DEFAULT_API_URL as TWILIO_API_URL
 from garagebot.webhooks.twilio.api import TwilioApi
 from garagebot.webhooks.twilio.sender import TwilioSender
@@ -44,6 +44,7 @@ class ClientChannels:
     public_url: str
     twilio: TwilioConfig | None = None
     meta: MetaConfig | None = None
+    approval_link_hours: int = 72
 
     @property
     def any(self) -> bool:
@@ -54,7 +55,7 @@ def client_channels(
     *, public_url: str, twilio_account_sid: str | None = None, twilio_auth_token: str | None = None,
     twilio_api_url: str | None = None, meta_app_secret: str | None = None,
     meta_verify_token: str | None = None, meta_access_token: str | None = None,
-    meta_api_url: str | None = None,
+    meta_api_url: str | None = None, approval_link_hours: int = 72,
 ) -> ClientChannels:
     """From GARAGEBOT_PUBLIC_URL, GARAGEBOT_TWILIO_* and GARAGEBOT_META_*: Twilio is
     on with an account SID and auth token; Meta with an app secret and an access token."""
@@ -66,7 +67,7 @@ def client_channels(
     if meta_app_secret and meta_access_token:
         meta = MetaConfig(meta_app_secret, meta_verify_token or "", meta_access_token,
                           meta_api_url or META_API_URL)
-    return ClientChannels(public_url.rstrip("/"), twilio, meta)
+    return ClientChannels(public_url.rstrip("/"), twilio, meta, approval_link_hours)
 
 
 def wire_client_transports(
@@ -100,4 +101,5 @@ def setup_client_channels(app: web.Application, channels: ClientChannels,
         setup_twilio(app, channels.twilio, deps)
     if channels.meta is not None:
         setup_meta(app, channels.meta, deps)
-    setup_short_links(app, lambda a: deps(a).db)
+    setup_short_links(app, lambda a: deps(a).db, secret=lambda a: deps(a).secret,
+                      config=ShortLinkConfig(approval_max_age=channels.approval_link_hours * 3600))

@@ -49,7 +49,9 @@ async def test_a_code_has_96_random_bits_and_redirects(aiohttp_client: MakeClien
     assert (resp.status, resp.headers["Location"]) == (302, target)
 
 
-async def test_requests_are_rate_limited_per_ip_and_per_code(aiohttp_client: MakeClient, db: Database) -> None:
+async def test_requests_are_rate_limited_per_ip_and_per_code(
+    aiohttp_client: MakeClient, db: Database
+) -> None:
     client = await app_client(aiohttp_client, db, per_ip=RateLimit(burst=5, per_minute=1))
     statuses = [(await client.get(f"/s/guess{n}", allow_redirects=False)).status for n in range(8)]
     assert statuses == [404] * 5 + [429] * 3

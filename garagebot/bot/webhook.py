@@ -32,6 +32,7 @@ from garagebot.bot.media import TelegramMedia
 from garagebot.bot.polling import run_polling
 from garagebot.bot.sender import TelegramTransport
 from garagebot.conversations.engine import Engine
+from garagebot.core import logcontext
 from garagebot.core.dispatch import Transports
 from garagebot.core.enums import Channel
 from garagebot.core.i18n import Translator
@@ -101,6 +102,7 @@ async def handle_update(request: web.Request) -> web.Response:
         return web.Response(status=400, text="not JSON")
     if not isinstance(raw, dict):
         return web.Response(status=400, text="not an update")
+    logcontext.bind(message_id=raw.get("update_id"))
     try:
         await bot.adapter.process(raw)
     except ValueError as exc:

@@ -55,7 +55,7 @@ def client_channels(
     *, public_url: str, twilio_account_sid: str | None = None, twilio_auth_token: str | None = None,
     twilio_api_url: str | None = None, meta_app_secret: str | None = None,
     meta_verify_token: str | None = None, meta_access_token: str | None = None,
-    meta_api_url: str | None = None, approval_link_hours: int = 72,
+    meta_api_url: str | None = None,
 ) -> ClientChannels:
     """From GARAGEBOT_PUBLIC_URL, GARAGEBOT_TWILIO_* and GARAGEBOT_META_*: Twilio is
     on with an account SID and auth token; Meta with an app secret and an access token."""
@@ -67,7 +67,7 @@ def client_channels(
     if meta_app_secret and meta_access_token:
         meta = MetaConfig(meta_app_secret, meta_verify_token or "", meta_access_token,
                           meta_api_url or META_API_URL)
-    return ClientChannels(public_url.rstrip("/"), twilio, meta, approval_link_hours)
+    return ClientChannels(public_url.rstrip("/"), twilio, meta)
 
 
 def wire_client_transports(

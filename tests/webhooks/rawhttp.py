@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 
-async def raw_request(client: TestClient[object, object], method: str, path: bytes,
+async def raw_request(client: TestClient[web.Request, web.Application], method: str, path: bytes,
                       headers: dict[bytes, bytes], body: bytes = b"") -> int:
     """Send the request as given to the test server; the response's status code."""
     server = client.server

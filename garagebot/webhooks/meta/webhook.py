@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from garagebot.conversations.client.engine import ClientEngine
+from garagebot.core import logcontext
 from garagebot.core.clientlookup import Garage, NumberField
 from garagebot.core.ports import Clock
 from garagebot.core.uow import Database
@@ -85,11 +86,14 @@ async def handle_verify(request: web.Request) -> web.Response:
 
 
 async def _process(room: MetaRoom, message: MetaMessage) -> None:
+    logcontext.bind(message_id=message.inbound.event_id,
+                    chat_id=logcontext.masked_address(message.inbound.sender))
     garage = await room.garage(message.phone_number_id)
     if garage is None:
         log.warning("meta message %s to phone number id %s: no garage has it",
                     message.inbound.event_id, message.phone_number_id)
         return
+    logcontext.bind(garage_id=garage.id)
     await room.engine.handle(garage, message.inbound)
 
 

@@ -34,6 +34,7 @@ from multidict import MultiDict, MultiDictProxy
 from twilio.request_validator import RequestValidator
 
 from garagebot.conversations.client.engine import ClientEngine
+from garagebot.core import logcontext
 from garagebot.core.clientlookup import Garage, NumberField
 from garagebot.core.enums import Channel
 from garagebot.core.normalize import storable_text
@@ -133,6 +134,8 @@ async def _message(request: web.Request, channel: Channel, number_field: NumberF
         return web.Response(status=400, text="not a Twilio message")
     if parsed.account_sid != room.config.account_sid:
         return web.Response(status=403, text="forbidden")
+    logcontext.bind(message_id=parsed.inbound.event_id,
+                    chat_id=logcontext.masked_address(parsed.inbound.sender))
     try:
         garage = await room.garage(number_field, parsed.to)
     except Exception:  # the adapter's logged catch-all: recorded without its garage, or logged as lost
@@ -142,6 +145,7 @@ async def _message(request: web.Request, channel: Channel, number_field: NumberF
         log.warning("twilio %s message %s to %s: no garage has that number", channel,
                     parsed.inbound.event_id, parsed.to)
         return _twiml()
+    logcontext.bind(garage_id=garage.id)
     try:
         await room.engine.handle(garage, parsed.inbound)
     except Exception:  # the adapter's logged catch-all: recorded (then retried), or logged as lost

@@ -43,9 +43,9 @@ async def test_bytes_that_are_not_utf8_in_the_form_or_headers_get_a_page_not_a_5
     data = submission(await (await client.get(path)).text())
     encoded = "&".join(f"{k}={quote_plus(val)}" for k, val in data.items() if k != "name").encode()
     headers = {b"Content-Type": b"application/x-www-form-urlencoded", b"User-Agent": b"Bad\xff\xfe"}
-    for name in (b"Lina%ED%A0%80", b"\xff\xfe", b"Lina%00"):
-        status = await raw_request(client, "POST", path.encode(), headers, encoded + b"&name=" + name)
-        assert status < 500, name
+    for raw in (b"Lina%ED%A0%80", b"\xff\xfe", b"Lina%00"):
+        status = await raw_request(client, "POST", path.encode(), headers, encoded + b"&name=" + raw)
+        assert status < 500, raw
     name = await signer(db, v.quote_id)
     assert name is not None
     assert "\x00" not in name

@@ -67,7 +67,7 @@ async def test_a_failed_garage_lookup_records_the_message_and_the_retry_answers_
     twilio: TwilioHarness, staff: Staff, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     v = await visit(twilio.db, staff, path=(S.DIAGNOSING,))
-    room = twilio.client.server.app[TWILIO_ROOM]
+    room = twilio.client.app[TWILIO_ROOM]
 
     async def lookup_fails(*_args: object) -> None:
         raise ConnectionResetError("the database restarted")

@@ -23,6 +23,8 @@ from tests.app.conftest import SECRET, app_settings
 from tests.fakes import FakeClock
 
 VERIFY = "meta-verify-token-never-logged"
+META_SECRET = "meta-app-secret-0123456789"  # noqa: S105 (a test value)
+META_TOKEN = "meta-access-token-0123456789"  # noqa: S105 (a test value)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ async def channels_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
         return
     session = await stack.enter_async_context(aiohttp.ClientSession())
     wire_client_transports(runtime.transports, channels, db=runtime.db, texts=runtime.translator,
-                           clock=runtime.db.clock, session=session)
+                           clock=runtime.db.clock, session=session, telemetry=runtime.telemetry)
 
 
 def _deps(app: web.Application) -> ChannelDeps:

@@ -38,6 +38,7 @@ from garagebot.core.enums import Channel
 from garagebot.core.i18n import Translator
 from garagebot.core.jsonable import load_json
 from garagebot.core.ports import Clock, FileStorage
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class TelegramDeps:
     transports: Transports
     clock: Clock
     storage: FileStorage | None = None
+    telemetry: Telemetry = NULL_TELEMETRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ def build_bot(config: TelegramConfig, deps: TelegramDeps, session: aiohttp.Clien
     api = TelegramApi(session, config.token, config.api_url)
     limiter = limiter or RateLimiter(per_chat_rate=config.per_chat_per_second,
                                      global_rate=config.global_per_second)
-    transport = TelegramTransport(api, limiter, deps.storage)
+    transport = TelegramTransport(api, limiter, deps.storage, deps.telemetry)
     adapter = TelegramAdapter(deps.engine, transport, api, deps.translator, deps.clock)
     return TelegramBot(config, api, transport, adapter)
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from garagebot.core.dispatch import Transports
 from garagebot.core.enums import Channel
 from garagebot.core.ports import Clock
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 from garagebot.core.uow import Database
 from garagebot.webhooks.common import ChannelDeps, ClientTransport, Texts
 from garagebot.webhooks.meta.api import DEFAULT_API_URL as META_API_URL
@@ -72,7 +73,7 @@ def client_channels(
 
 def wire_client_transports(
     transports: Transports, channels: ClientChannels, *, db: Database, texts: Texts, clock: Clock,
-    session: aiohttp.ClientSession,
+    session: aiohttp.ClientSession, telemetry: Telemetry = NULL_TELEMETRY,
 ) -> ClientTransport | None:
     """Route channels ``sms`` and ``whatsapp`` through the client transport (None
     and nothing changed when no provider is configured). ``session`` lives as
@@ -88,7 +89,7 @@ def wire_client_transports(
     meta = None
     if channels.meta is not None:
         meta = MetaSender(MetaApi(session, channels.meta.access_token, channels.meta.api_url), texts, clock)
-    transport = ClientTransport(db, clock, twilio=twilio, meta=meta)
+    transport = ClientTransport(db, clock, twilio=twilio, meta=meta, telemetry=telemetry)
     transports.set(Channel.SMS, transport)
     transports.set(Channel.WHATSAPP, transport)
     return transport

@@ -47,6 +47,7 @@ from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.core.messaging import in_window
 from garagebot.core.models import InboundEvent
 from garagebot.core.ports import Clock, FileStorage, OutboundMessage, PermanentSendError, SendResult
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry, observed_send
 from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
@@ -118,11 +119,12 @@ class ClientTransport:
     """The MessageTransport of channels ``sms`` and ``whatsapp`` (see the module docstring)."""
 
     def __init__(self, db: Database, clock: Clock, *, twilio: ProviderSender | None = None,
-                 meta: ProviderSender | None = None) -> None:
+                 meta: ProviderSender | None = None, telemetry: Telemetry = NULL_TELEMETRY) -> None:
         self.db = db
         self.clock = clock
         self.twilio = twilio
         self.meta = meta
+        self.telemetry = telemetry
 
     async def send(self, message: OutboundMessage) -> SendResult:
         async with self.db.read() as session:
@@ -131,7 +133,9 @@ class ClientTransport:
             raise PermanentSendError(f"outbox row {message.outbox_id} not found")
         if ctx.client is not None and not may_message(ctx.client.consent, ctx.key):
             raise PermanentSendError("client opted out of messages (STOP)")
-        return await self._sender(message.channel, ctx).deliver(ctx, message)
+        sender = self._sender(message.channel, ctx)
+        provider = "meta" if sender is self.meta else "twilio"
+        return await observed_send(self.telemetry, provider, sender.deliver(ctx, message))
 
     def _sender(self, channel: Channel, ctx: DeliveryContext) -> ProviderSender:
         if channel is Channel.WHATSAPP and ctx.meta_phone_number_id and self.meta is not None:

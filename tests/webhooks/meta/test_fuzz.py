@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.webhooks.fuzzing import FUZZ, deeply_nested, json_body, json_values, raw_bytes, texts
-from tests.webhooks.meta.conftest import APP_SECRET, PATH, MetaHarness, first_message_id, meta_signature, payload
+from tests.webhooks.meta.conftest import (
+    APP_SECRET,
+    PATH,
+    MetaHarness,
+    first_message_id,
+    meta_signature,
+    payload,
+)
 
 SENDER = "+962790000123"
 
@@ -32,7 +39,9 @@ async def test_any_signed_body_is_never_a_500(meta: MetaHarness, body: bytes) ->
                                                 "image", "location", "context", "timestamp"]),
                                json_values, max_size=6),
        kind=st.sampled_from(["text", "interactive", "button", "image", "location", "audio", "reaction"]))
-async def test_any_message_shape_is_never_a_500(meta: MetaHarness, message: dict[str, Any], kind: str) -> None:
+async def test_any_message_shape_is_never_a_500(
+    meta: MetaHarness, message: dict[str, Any], kind: str
+) -> None:
     raw = payload("text", meta.phone_number_id, SENDER)
     raw["entry"][0]["changes"][0]["value"]["messages"][0] = {"type": kind, **message}
     assert await post(meta, json_body(raw)) < 500

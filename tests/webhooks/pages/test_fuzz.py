@@ -3,8 +3,6 @@ any form fields, values or bytes get a page, never a 500."""
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +13,7 @@ from tests.webhooks.fuzzing import FUZZ, any_text, raw_bytes, texts
 from tests.webhooks.pages.conftest import Client, form_of
 from tests.webhooks.pages.scene import quoted_visit
 from tests.webhooks.rawhttp import raw_request
+from tests.webhooks.twilio.test_fuzz import encoded
 
 FORM = {b"Content-Type": b"application/x-www-form-urlencoded"}
 
@@ -31,7 +30,6 @@ async def test_any_approval_form_gets_a_page_never_a_500(
     names = st.sampled_from(["name", "signature", "hash", "nonce", "lang", *page.lines]) | any_text
     fields.update(data.draw(st.dictionaries(names, texts | st.sampled_from(["APPROVED", "DECLINED"]),
                                             max_size=6)))
-    body = "&".join(f"{quote_plus(k.encode('utf-8', 'surrogatepass'))}="
-                    f"{quote_plus(val.encode('utf-8', 'surrogatepass'))}" for k, val in fields.items()).encode()
+    body = encoded(fields)
     assert await raw_request(client, "POST", path.encode(), FORM, body) < 500
     assert await raw_request(client, "POST", path.encode(), FORM, data.draw(raw_bytes)) < 500

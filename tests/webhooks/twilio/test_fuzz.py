@@ -32,8 +32,9 @@ async def post_signed(twilio: TwilioHarness, path: str, body: bytes) -> int:
     except UnicodeDecodeError:
         fields = {}
     signature = twilio_signature(AUTH_TOKEN, f"{PUBLIC_URL}{path}", fields)
-    return await raw_request(twilio.client, "POST", path.encode(), {
-        b"Content-Type": b"application/x-www-form-urlencoded", b"X-Twilio-Signature": signature.encode()}, body)
+    headers = {b"Content-Type": b"application/x-www-form-urlencoded",
+               b"X-Twilio-Signature": signature.encode()}
+    return await raw_request(twilio.client, "POST", path.encode(), headers, body)
 
 
 @FUZZ
@@ -47,7 +48,9 @@ async def test_any_signed_body_is_never_a_500(twilio: TwilioHarness, body: bytes
                                                 "Longitude", "ButtonPayload", "MessageSid", "AccountSid",
                                                 "MessageStatus", "ErrorCode"]) | any_text, texts, max_size=5),
        path=st.sampled_from([SMS, "/webhooks/twilio/whatsapp", "/webhooks/twilio/status"]))
-async def test_any_signed_form_is_never_a_500(twilio: TwilioHarness, changes: dict[str, str], path: str) -> None:
+async def test_any_signed_form_is_never_a_500(
+    twilio: TwilioHarness, changes: dict[str, str], path: str
+) -> None:
     fields = form("sms_text", From=SENDER, To=twilio.scene.sms)
     fields.update(changes)
     assert await post_signed(twilio, path, encoded(fields)) < 500

@@ -197,7 +197,7 @@ async def _garages(session: AsyncSession, rows: Sequence[Any],
                    route: Route | None) -> dict[object, Garage | None]:
     """The garage of each row: by its id, or for a row recorded before its garage was known, by ``route``."""
     found: dict[object, Garage | None] = {}
-    for org_id, payload in rows:
+    for org_id, payload, _ in rows:
         if org_id is not None:
             key: object = int(org_id)
             if key not in found:
@@ -218,16 +218,21 @@ async def retry_unprocessed(engine: ClientEngine, provider: str, rebuild: Rebuil
     routed = InboundEvent.organization_id.is_not(None)
     async with engine.db.read() as session:
         rows = (await session.execute(
-            select(InboundEvent.organization_id, InboundEvent.payload)
+            select(InboundEvent.organization_id, InboundEvent.payload, InboundEvent.id)
             .where(InboundEvent.provider == provider, InboundEvent.processed_at.is_(None),
                    routed if route is None else true(), InboundEvent.received_at <= now - older_than)
             .order_by(InboundEvent.id).limit(limit)
         )).all()
         garages = await _garages(session, rows, route)
     done = 0
-    for org_id, payload in rows:
+    for org_id, payload, row_id in rows:
         key = int(org_id) if org_id is not None else route(payload or {}) if route is not None else None
         garage, inbound = garages.get(key), rebuild(payload or {}, now)
+        if garage is None and org_id is None:  # recorded when the lookup failed; no garage has the number
+            log.warning("%s event %s was sent to a number no garage has; not retried", provider, row_id)
+            async with engine.db.autocommit() as session:
+                await store.mark_processed(session, int(row_id), now)
+            continue
         if garage is None or inbound is None:
             continue
         try:

@@ -138,3 +138,23 @@ async def test_media_is_fetched_with_credentials_only_from_twilio(
     status, _ = await twilio.whatsapp("whatsapp_image", v.phone, MediaUrl0=f"{twilio.api_url}/media/ME1")
     assert status == 200
     assert twilio.fake.media_requests == ["ME1"]  # the configured API (here the local fake) is Twilio
+
+
+async def test_a_message_recorded_without_a_garage_that_none_has_is_not_retried_forever(
+    twilio: TwilioHarness, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    room = twilio.client.app[TWILIO_ROOM]
+
+    async def lookup_fails(*_args: object) -> None:
+        raise ConnectionResetError("the database restarted")
+
+    monkeypatch.setattr(room.garages, "find", lookup_fails)
+    params = form("sms_text", From="+962790000125", To="+962799999999", Body="hello")
+    assert await twilio.post(SMS, params) == 200
+    monkeypatch.undo()
+
+    clock.advance(minutes=2)
+    await retry_unprocessed(room.engine, PROVIDER, inbound_from_payload, route=garage_number)
+    event = await recorded(twilio.db, params["MessageSid"])
+    assert event is not None
+    assert event.processed_at is not None  # settled: the next minute's retry does not pick it up

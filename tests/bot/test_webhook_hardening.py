@@ -8,13 +8,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy import select
 
-from garagebot.bot.webhook import SECRET_HEADER
+from garagebot.bot.webhook import SECRET_HEADER, TelegramConfig, TelegramDeps, setup_telegram
+from garagebot.conversations.engine import Engine
+from garagebot.conversations.flows import default_registry
+from garagebot.core.dispatch import Transports
+from garagebot.core.i18n import Translator
 from garagebot.core.ids import OrgId
 from garagebot.core.models import InboundEvent
-from tests.bot.conftest import SECRET, BotHarness, update
+from garagebot.core.uow import Database
+from tests.bot.conftest import SECRET, BotHarness, MakeClient, OtherChannels, update
+from tests.bot.fake_api import TOKEN
 from tests.conversations.chat import linked_user
+from tests.fakes import FakeClock
 from tests.webhooks.rawhttp import raw_request
 
 PATH = b"/webhooks/telegram"
@@ -74,3 +82,19 @@ async def test_strange_but_authentic_updates_get_a_4xx_or_200_never_500(bot: Bot
     for body in bodies:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         assert await post_body(bot, data) < 500, data[:200]
+
+
+async def test_with_the_database_down_the_answer_is_a_503_so_telegram_delivers_again(
+    aiohttp_client: MakeClient, clock: FakeClock, translator: Translator
+) -> None:
+    down = Database("postgresql+asyncpg://postgres@127.0.0.1:9/closed_port", clock=clock)
+    deps = TelegramDeps(Engine(down, default_registry()), translator, Transports(OtherChannels()), clock)
+    app = web.Application()
+    setup_telegram(app, TelegramConfig(TOKEN, SECRET, api_url="http://127.0.0.1:9"), lambda _app: deps)
+    client = await aiohttp_client(app)
+    try:
+        resp = await client.post("/webhooks/telegram", json=update("text", 42, text="menu"),
+                                 headers={SECRET_HEADER: SECRET})
+    finally:
+        await down.dispose()
+    assert resp.status == 503

@@ -11,18 +11,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp import web
 from sqlalchemy import select
 
 from garagebot.app.settings import Settings
 from garagebot.core.enums import SessionStatus
 from garagebot.core.models import InboundEvent
+from garagebot.core.uow import Database
+from garagebot.webhooks.common import ChannelDeps
 from garagebot.webhooks.meta.api import MetaApi
-from garagebot.webhooks.meta.webhook import MAX_BODY
+from garagebot.webhooks.meta.webhook import MAX_BODY, MetaConfig, setup_meta
 from tests.conftest import Staff
-from tests.conversations.client.harness import outbox_to, visit
+from tests.conversations.client.harness import PUBLIC_URL, SECRET, outbox_to, translator, visit
+from tests.fakes import FakeClock
 from tests.webhooks.meta.conftest import (
     APP_SECRET,
     PATH,
+    VERIFY_TOKEN,
+    MakeClient,
     MetaHarness,
     first_message_id,
     meta_signature,
@@ -143,3 +149,20 @@ async def test_authentic_but_strange_json_is_never_a_500(meta: MetaHarness, staf
     for body in bodies:
         resp = await meta.client.post(PATH, data=body, headers=signed(body))
         assert resp.status < 500, body[:120]
+
+
+async def test_with_the_database_down_the_answer_is_a_503_so_meta_delivers_again(
+    aiohttp_client: MakeClient, clock: FakeClock
+) -> None:
+    down = Database("postgresql+asyncpg://postgres@127.0.0.1:9/closed_port", clock=clock)
+    deps = ChannelDeps(down, translator(), clock, SECRET, PUBLIC_URL)
+    app = web.Application()
+    config = MetaConfig(APP_SECRET, VERIFY_TOKEN, ACCESS_TOKEN, "http://127.0.0.1:9")
+    setup_meta(app, config, lambda _app: deps)
+    client = await aiohttp_client(app)
+    body = json.dumps(payload("text", "123456789012345", "+962790000126")).encode()
+    try:
+        resp = await client.post(PATH, data=body, headers=signed(body))
+    finally:
+        await down.dispose()
+    assert resp.status == 503

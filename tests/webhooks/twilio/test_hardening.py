@@ -5,6 +5,8 @@ UTF-8 (1.9), and where media is fetched with our credentials (1.11)."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from urllib.parse import quote_plus, unquote_plus
 
@@ -13,6 +15,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
+from garagebot.app.logs import configure_logging
+from garagebot.core import logcontext
 from garagebot.core.enums import SessionStatus
 from garagebot.core.models import InboundEvent
 from garagebot.core.uow import Database
@@ -158,3 +162,36 @@ async def test_a_message_recorded_without_a_garage_that_none_has_is_not_retried_
     event = await recorded(twilio.db, params["MessageSid"])
     assert event is not None
     assert event.processed_at is not None  # settled: the next minute's retry does not pick it up
+
+
+async def test_json_log_lines_of_a_failed_message_name_its_garage_chat_and_message(
+    twilio: TwilioHarness, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = await visit(twilio.db, staff, path=(S.DIAGNOSING,))
+    room = twilio.client.app[TWILIO_ROOM]
+
+    async def turn_fails(*_args: object) -> None:
+        raise RuntimeError("the turn failed")
+
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    configure_logging(logging.INFO, "json", [AUTH_TOKEN], stream=stream)
+    try:
+        monkeypatch.setattr(room.engine, "handle", turn_fails)
+        status, params = await twilio.sms(v.phone, "hello")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in before:
+            root.addHandler(handler)
+        root.setLevel(level)
+
+    assert status == 200  # recorded, so retried here
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    [failed] = [line for line in lines if line["level"] == "ERROR"]
+    assert failed["message_id"] == params["MessageSid"]
+    assert failed["garage_id"] == str(twilio.org)
+    assert failed["chat_id"] == logcontext.masked_address(v.phone)
+    assert v.phone not in stream.getvalue()
+    assert "RuntimeError: the turn failed" in failed["exception"]

@@ -165,7 +165,7 @@ async def test_a_message_recorded_without_a_garage_that_none_has_is_not_retried_
 
 
 async def test_json_log_lines_of_a_failed_message_name_its_garage_chat_and_message(
-    twilio: TwilioHarness, staff: Staff, monkeypatch: pytest.MonkeyPatch
+    twilio: TwilioHarness, staff: Staff, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
 ) -> None:
     v = await visit(twilio.db, staff, path=(S.DIAGNOSING,))
     room = twilio.client.app[TWILIO_ROOM]
@@ -195,3 +195,10 @@ async def test_json_log_lines_of_a_failed_message_name_its_garage_chat_and_messa
     assert failed["chat_id"] == logcontext.masked_address(v.phone)
     assert v.phone not in stream.getvalue()
     assert "RuntimeError: the turn failed" in failed["exception"]
+
+    monkeypatch.undo()  # the recorded message is answered by the retry (and leaves nothing behind)
+    clock.advance(minutes=2)
+    await retry_unprocessed(room.engine, PROVIDER, inbound_from_payload, route=garage_number)
+    event = await recorded(twilio.db, params["MessageSid"])
+    assert event is not None
+    assert event.processed_at is not None

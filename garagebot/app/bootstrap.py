@@ -28,6 +28,7 @@ from garagebot.core.billing import subscribers as billing_subscribers
 from garagebot.core.dispatch import Dispatcher, DispatchPolicy, Subscribers, Transports
 from garagebot.core.i18n import Translator
 from garagebot.core.ports import Clock, OutboxNotifier
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 from garagebot.core.uow import Database
 from garagebot.core.work import subscribers as work_subscribers
 
@@ -46,6 +47,7 @@ class Runtime:
     redis: ArqRedis | None
     drainer: InProcessDrainer | None
     engine: Engine
+    telemetry: Telemetry = NULL_TELEMETRY
 
 
 # A wiring registers transports and subscribers; it may push cleanups on the stack.
@@ -89,6 +91,7 @@ async def open_runtime(
     clock: Clock | None = None,
     wirings: Sequence[Wiring] | None = None,
     policy: DispatchPolicy | None = None,
+    telemetry: Telemetry = NULL_TELEMETRY,
 ) -> AsyncIterator[Runtime]:
     """Build the runtime and close it on exit.
 
@@ -112,6 +115,7 @@ async def open_runtime(
             storage=storage, redis=redis, drainer=drainer,
             engine=Engine(db, default_registry(storage), config=EngineConfig(dialog=DialogConfig(
                 idle_timeout=dt.timedelta(minutes=settings.conversation_idle_minutes)))),
+            telemetry=telemetry,
         )
         for wiring in _wirings() if wirings is None else wirings:
             await wiring(runtime, stack)

@@ -12,6 +12,7 @@ with neither, client messages stay on the dry-run transport.
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 import aiohttp
 from aiohttp import web
@@ -29,7 +30,7 @@ from garagebot.webhooks.common import ChannelDeps
 
 
 def channels_config(settings: Settings) -> ClientChannels:
-    return client_channels(
+    return replace(client_channels(
         public_url=settings.base_url,
         twilio_account_sid=settings.twilio_account_sid,
         twilio_auth_token=settings.twilio_auth_token,
@@ -38,7 +39,7 @@ def channels_config(settings: Settings) -> ClientChannels:
         meta_verify_token=settings.meta_verify_token,
         meta_access_token=settings.meta_access_token,
         meta_api_url=settings.meta_api_url,
-    )
+    ), approval_link_hours=settings.approval_link_hours)
 
 
 async def channels_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
@@ -47,7 +48,7 @@ async def channels_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
         return
     session = await stack.enter_async_context(aiohttp.ClientSession())
     wire_client_transports(runtime.transports, channels, db=runtime.db, texts=runtime.translator,
-                           clock=runtime.db.clock, session=session)
+                           clock=runtime.db.clock, session=session, telemetry=runtime.telemetry)
 
 
 def _deps(app: web.Application) -> ChannelDeps:

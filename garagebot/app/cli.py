@@ -22,6 +22,7 @@ from garagebot.app import commands
 from garagebot.app.cli_config import add_config_parsers
 from garagebot.app.cli_reports import add_report_parsers
 from garagebot.app.cli_tools import add_tool_parsers
+from garagebot.app.logs import configure_logging
 from garagebot.app.settings import Settings, SettingsError, load_settings
 from garagebot.core.enums import Locale, Role, Skill
 from garagebot.core.errors import DomainError
@@ -181,10 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level_number, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level_number, settings.log_format, settings.secrets())
     run: Command = args.run
     try:
         return run(settings, args)

@@ -42,6 +42,8 @@ EXPECTED: Mapping[str, str] = {
     "media_dir": "a directory path like ./media",
     "state_dir": "a directory path like ./.garagebot",
     "log_level": "one of " + ", ".join(_LOG_LEVELS),
+    "log_format": "text or json",
+    "outbox_max_age_seconds": "a whole number of seconds between 10 and 86400",
     "queue_name": "a Redis key name like garagebot:queue",
     "outbox_poll_seconds": "a number of seconds between 0.1 and 3600",
     "telegram_token": "a Bot API token like 123456:ABC-DEF… (or unset to run without Telegram)",
@@ -92,6 +94,9 @@ class Settings(BaseSettings):
     media_dir: Path = Path("./media")
     state_dir: Path = Path("./.garagebot")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # /readyz fails when the oldest due outbox message has waited longer than this.
+    outbox_max_age_seconds: int = Field(default=300, ge=10, le=86400)
     queue_name: str = "garagebot:queue"
     outbox_poll_seconds: float = Field(default=5.0, ge=0.1, le=3600)
     telegram_token: str | None = Field(default=None, repr=False)
@@ -249,6 +254,11 @@ class Settings(BaseSettings):
             raise ValueError("currency") from exc
         return value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -271,6 +281,10 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return int(logging.getLevelName(self.log_level))
+
+    def secrets(self) -> list[str | None]:
+        """Every secret value, for the log redactor."""
+        return [getattr(self, name) for name in sorted(_SECRET_FIELDS)]
 
     def secret(self) -> str:
         """The secret key (always set after ``load_settings``)."""

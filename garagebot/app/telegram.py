@@ -44,13 +44,14 @@ async def telegram_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
     session = await stack.enter_async_context(aiohttp.ClientSession())
     api = TelegramApi(session, config.token, config.api_url)
     limiter = RateLimiter(per_chat_rate=config.per_chat_per_second, global_rate=config.global_per_second)
-    runtime.transports.set(Channel.TELEGRAM, TelegramTransport(api, limiter, runtime.storage))
+    transport = TelegramTransport(api, limiter, runtime.storage, runtime.telemetry)
+    runtime.transports.set(Channel.TELEGRAM, transport)
     runtime.engine.media.set(Channel.TELEGRAM, TelegramMedia(api))
 
 
 def _deps(app: web.Application) -> TelegramDeps:
     rt = app[RUNTIME]
-    return TelegramDeps(rt.engine, rt.translator, rt.transports, rt.db.clock, rt.storage)
+    return TelegramDeps(rt.engine, rt.translator, rt.transports, rt.db.clock, rt.storage, rt.telemetry)
 
 
 def telegram_room(app: web.Application) -> None:

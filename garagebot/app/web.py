@@ -1,5 +1,7 @@
 """The aiohttp application: health endpoints, and the place where rooms mount.
 
+``/metrics`` serves the app's Prometheus metrics (``app.metrics``).
+
 ``create_app(settings)`` builds nothing heavy: the runtime (database,
 translator, dispatcher, queue) is built in a cleanup_ctx when the app starts
 and closed when it stops. Each room (Telegram webhook, provider webhooks,
@@ -19,6 +21,7 @@ from sqlalchemy import text
 from garagebot.app.bootstrap import Runtime, open_runtime
 from garagebot.app.channels import channels_room
 from garagebot.app.keys import RUNTIME, SETTINGS
+from garagebot.app.metrics import METRICS, Metrics, count_deliveries, metrics_endpoint, outbox_backlog
 from garagebot.app.pages import pages_room
 from garagebot.app.settings import Settings
 from garagebot.app.telegram import telegram_room
@@ -46,15 +49,26 @@ async def _check_redis(runtime: Runtime) -> None:
     await runtime.redis.ping()
 
 
+async def _check_outbox(runtime: Runtime) -> None:
+    limit = runtime.settings.outbox_max_age_seconds
+    late = {channel: age for channel, (_, age) in (await outbox_backlog(runtime.db)).items() if age > limit}
+    if late:
+        waited = ", ".join(f"{channel} {age:.0f} s" for channel, age in sorted(late.items()))
+        raise RuntimeError(f"due messages waited longer than {limit} s: {waited}")
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: the database answers SELECT 1 and, when configured, Redis answers PING.
-    503 names the failed checks."""
+    """Readiness: the database answers SELECT 1, no due outbox message has waited
+    longer than GARAGEBOT_OUTBOX_MAX_AGE_SECONDS and, when configured, Redis
+    answers PING. 503 names the failed checks."""
     runtime = request.app[RUNTIME]
-    checks = {"database": _check_database}
+    checks = {"database": _check_database, "outbox": _check_outbox}
     if runtime.redis is not None:
         checks["redis"] = _check_redis
     results: dict[str, str] = {}
     for name, check in checks.items():
+        if name == "outbox" and results.get("database") != "ok":
+            continue  # without the database there is no outbox to read
         try:
             await asyncio.wait_for(check(runtime), timeout=CHECK_TIMEOUT_SECONDS)
         except Exception as exc:  # any failure means "not ready"; the body says which and why
@@ -72,6 +86,7 @@ async def readyz(request: web.Request) -> web.Response:
 def health_room(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
 
 
 ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room)
@@ -81,11 +96,12 @@ def create_app(
     settings: Settings, *, rooms: Sequence[Room] = ROOMS, clock: Clock | None = None
 ) -> web.Application:
     """The web application for ``settings``; the runtime is built on startup."""
-    app = web.Application()
+    app = web.Application(middlewares=[count_deliveries])
     app[SETTINGS] = settings
+    metrics = app[METRICS] = Metrics()  # this app's own registry
 
     async def runtime_ctx(app: web.Application) -> AsyncIterator[None]:
-        async with open_runtime(settings, clock=clock) as runtime:
+        async with open_runtime(settings, clock=clock, telemetry=metrics) as runtime:
             app[RUNTIME] = runtime
             yield
 

@@ -14,6 +14,7 @@ from garagebot.bot.parse import ParsedUpdate, parse_update
 from garagebot.bot.sender import TelegramTransport
 from garagebot.conversations.engine import Engine
 from garagebot.conversations.types import Handled, Inbound, Outcome, Reply
+from garagebot.core import logcontext
 from garagebot.core.errors import DomainError
 from garagebot.core.i18n import Translator
 from garagebot.core.ports import Clock, PermanentSendError, TransientSendError
@@ -48,7 +49,10 @@ class TelegramAdapter:
         return handled
 
     async def _handle(self, parsed: ParsedUpdate) -> Handled | None:
-        return None if parsed.inbound is None else await self.engine.handle(parsed.inbound)
+        if parsed.inbound is None:
+            return None
+        logcontext.bind(message_id=parsed.inbound.event_id, chat_id=parsed.inbound.chat)
+        return await self.engine.handle(parsed.inbound)
 
     async def _answer(self, callback_query_id: str) -> None:
         """Stop the button's spinner. Best effort: an old query cannot be answered."""

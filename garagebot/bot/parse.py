@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from telegram import Message, Update
 
 from garagebot.conversations.types import Inbound, Location, MediaKind, MediaRef
 from garagebot.core.enums import Channel
+from garagebot.core.normalize import storable
 
 PROVIDER = "telegram"
 
@@ -148,11 +149,31 @@ def _plain(raw: Mapping[str, Any], now: dt.datetime) -> ParsedUpdate | None:
     return None
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _integers_fit(value: object) -> bool:
+    """Whether every integer in the update fits in 64 bits (the database's BIGINT; Telegram's ids do)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, int) and item not in _INT64:
+            return False
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
+
+
 def parse_update(raw: Mapping[str, Any], now: dt.datetime) -> ParsedUpdate | None:
     """The update as an inbound message, or None when it is not one we handle.
     ValueError when the JSON is not a Telegram update at all."""
     if not isinstance(raw.get("update_id"), int):
         raise ValueError("not a Telegram update: no integer update_id")
+    if not _integers_fit(dict(raw)):
+        raise ValueError("not a Telegram update: an integer beyond 64 bits")
+    raw = cast(dict[str, Any], storable(dict(raw)))  # any text is recorded: NUL, lone surrogates replaced
     return _plain(raw, now) or _library(raw, now)
 
 
@@ -160,7 +181,7 @@ def _library(raw: Mapping[str, Any], now: dt.datetime) -> ParsedUpdate | None:
     """``parse_update`` by python-telegram-bot's ``Update.de_json``."""
     try:
         update = Update.de_json(dict(raw), None)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"malformed Telegram update: {exc}") from exc
     if update.message is not None:
         return _from_message(update, update.message, now, raw, edited=False)

@@ -26,6 +26,7 @@ from garagebot.core.ports import (
     SendResult,
     TransientSendError,
 )
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry, observed_send
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,16 @@ class TelegramTransport:
     """Sends rendered outbox messages to Telegram, paced by a RateLimiter."""
 
     def __init__(self, api: TelegramApi, limiter: RateLimiter | None = None,
-                 storage: FileStorage | None = None) -> None:
+                 storage: FileStorage | None = None, telemetry: Telemetry = NULL_TELEMETRY) -> None:
         self.api = api
         self.limiter = limiter or RateLimiter()
         self.storage = storage
+        self.telemetry = telemetry
 
     async def send(self, message: OutboundMessage) -> SendResult:
+        return await observed_send(self.telemetry, "telegram", self._send(message))
+
+    async def _send(self, message: OutboundMessage) -> SendResult:
         chat, edit = _target(message.recipient)
         if edit is not None and not message.media_keys:
             edited = await self._edit(chat, edit, message.text, message.choices)

@@ -1,9 +1,11 @@
 """Mounting the Telegram bot on the aiohttp app: ``POST /webhooks/telegram``.
 
 The handler checks ``X-Telegram-Bot-Api-Secret-Token`` in constant time
-(403 otherwise), hands the update to the adapter and answers 200, also for
-kinds we ignore and for redeliveries. If processing fails it answers 500, so
-Telegram delivers the update again (nothing of it was committed).
+(403 otherwise), decodes the body (depth-bounded; ``parse_update`` replaces NUL and lone
+surrogates, so that any text can be recorded), hands the update to the adapter
+and answers 200, also for kinds we ignore and for redeliveries; 400 for what
+is not an update. If processing fails it answers 503, so Telegram delivers
+the update again (nothing of it was committed).
 
 ``setup_telegram`` adds the route and a cleanup context that, once the app's
 runtime exists, opens the HTTP session, registers the Telegram transport with
@@ -30,10 +32,13 @@ from garagebot.bot.media import TelegramMedia
 from garagebot.bot.polling import run_polling
 from garagebot.bot.sender import TelegramTransport
 from garagebot.conversations.engine import Engine
+from garagebot.core import logcontext
 from garagebot.core.dispatch import Transports
 from garagebot.core.enums import Channel
 from garagebot.core.i18n import Translator
+from garagebot.core.jsonable import load_json
 from garagebot.core.ports import Clock, FileStorage
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,7 @@ class TelegramDeps:
     transports: Transports
     clock: Clock
     storage: FileStorage | None = None
+    telemetry: Telemetry = NULL_TELEMETRY
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +90,8 @@ TELEGRAM_BOT = web.AppKey("telegram_bot", TelegramBot)
 
 def verified(request: web.Request, secret: str) -> bool:
     given = request.headers.get(SECRET_HEADER, "")
-    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+    # A header that is not UTF-8 arrives with surrogates: compared as bytes, never raised on.
+    return bool(secret) and hmac.compare_digest(given.encode("utf-8", "surrogatepass"), secret.encode())
 
 
 async def handle_update(request: web.Request) -> web.Response:
@@ -92,18 +99,21 @@ async def handle_update(request: web.Request) -> web.Response:
     if not verified(request, bot.config.webhook_secret):
         return web.Response(status=403, text="forbidden")
     try:
-        raw = await request.json()
+        raw = load_json(await request.read())
     except ValueError:
         return web.Response(status=400, text="not JSON")
     if not isinstance(raw, dict):
         return web.Response(status=400, text="not an update")
+    logcontext.bind(message_id=raw.get("update_id"))
     try:
         await bot.adapter.process(raw)
     except ValueError as exc:
-        return web.Response(status=400, text=str(exc))
+        log.warning("a telegram update with the right secret is not one we can read: %s", exc)
+        return web.Response(status=400, text="not a Telegram update")
     except Exception:  # the adapter's one logged catch-all: Telegram redelivers on 5xx
-        log.exception("telegram update %s was not processed", raw.get("update_id"))
-        return web.Response(status=500, text="not processed")
+        log.exception("telegram update %s was not processed; Telegram delivers it again",
+                      raw.get("update_id"))
+        return web.Response(status=503, text="not processed")
     return web.Response(status=200)
 
 
@@ -112,7 +122,7 @@ def build_bot(config: TelegramConfig, deps: TelegramDeps, session: aiohttp.Clien
     api = TelegramApi(session, config.token, config.api_url)
     limiter = limiter or RateLimiter(per_chat_rate=config.per_chat_per_second,
                                      global_rate=config.global_per_second)
-    transport = TelegramTransport(api, limiter, deps.storage)
+    transport = TelegramTransport(api, limiter, deps.storage, deps.telemetry)
     adapter = TelegramAdapter(deps.engine, transport, api, deps.translator, deps.clock)
     return TelegramBot(config, api, transport, adapter)
 

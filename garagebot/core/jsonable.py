@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -40,3 +41,38 @@ def to_json_object(value: Mapping[str, object] | None) -> dict[str, JsonValue] |
     if value is None:
         return None
     return {str(k): to_json(v) for k, v in value.items()}
+
+
+MAX_JSON_DEPTH = 64
+
+
+def load_json(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> object:
+    """JSON from outside (a webhook body): ValueError when it is not UTF-8 JSON, or
+    nests deeper than ``max_depth`` (checked before parsing, so a hostile body
+    cannot exhaust the parser's recursion)."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    if text.count("[") + text.count("{") > max_depth:
+        _check_depth(text, max_depth)
+    return json.loads(text)
+
+
+def _check_depth(text: str, max_depth: int) -> None:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > max_depth:
+                raise ValueError(f"JSON nested deeper than {max_depth}")
+        elif ch in "]}":
+            depth -= 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -147,6 +148,11 @@ async def set_whatsapp_template(
                            "params": list(params)})
 
 
+# 96 random bits, 16 URL-safe characters (the column's width); older codes were 8.
+SHORT_CODE_BYTES = 12
+_SHORT_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
+
 async def shorten(session: AsyncSession, org_id: int, target: str, now: dt.datetime) -> str:
     """The code of ``target``'s short link (made on first use)."""
     digest = hashlib.sha256(target.encode()).hexdigest()
@@ -157,15 +163,19 @@ async def shorten(session: AsyncSession, org_id: int, target: str, now: dt.datet
             return str(found)
         await session.execute(
             _insert(session)(ShortLink)
-            .values(organization_id=org_id, code=secrets.token_urlsafe(6), target=target,
+            .values(organization_id=org_id, code=secrets.token_urlsafe(SHORT_CODE_BYTES), target=target,
                     target_sha256=digest, created_at=now)
             .on_conflict_do_nothing()
         )
     raise RuntimeError("could not allocate a short link code")
 
 
-async def resolve_short_link(session: AsyncSession, code: str) -> str | None:
-    """Where a short code points, or None."""
-    if not code or len(code) > 16:
+async def resolve_short_link(session: AsyncSession, code: str, *,
+                             made_after: dt.datetime | None = None) -> str | None:
+    """Where a short code points, or None (also for a code made before ``made_after``)."""
+    if not _SHORT_CODE.fullmatch(code):
         return None
-    return cast(str | None, await session.scalar(select(ShortLink.target).where(ShortLink.code == code)))
+    stmt = select(ShortLink.target).where(ShortLink.code == code)
+    if made_after is not None:
+        stmt = stmt.where(ShortLink.created_at > made_after)
+    return cast(str | None, await session.scalar(stmt))

@@ -14,9 +14,32 @@ _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
+# What no database column can hold: NUL (PostgreSQL text and jsonb refuse it) and
+# lone UTF-16 surrogates (not encodable as UTF-8). NUL is dropped, a surrogate becomes U+FFFD.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """``value`` as every database can store it (see ``_UNSTORABLE``)."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+
+
+def storable(value: object) -> object:
+    """A decoded JSON value or form (dicts, lists, strings …) with every string,
+    keys included, made ``storable_text``: what a provider sends is recorded
+    whatever its text."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
+
+
 def clean_text(value: str) -> str:
-    """User text without bidi controls and surrounding white space."""
-    return value.translate(_BIDI).strip()
+    """User text without bidi controls, what no database can store, and surrounding white space."""
+    return storable_text(value).translate(_BIDI).strip()
 
 
 def ascii_digits(value: str) -> str:

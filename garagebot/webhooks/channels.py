@@ -24,13 +24,14 @@ from aiohttp import web
 from garagebot.core.dispatch import Transports
 from garagebot.core.enums import Channel
 from garagebot.core.ports import Clock
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 from garagebot.core.uow import Database
 from garagebot.webhooks.common import ChannelDeps, ClientTransport, Texts
 from garagebot.webhooks.meta.api import DEFAULT_API_URL as META_API_URL
 from garagebot.webhooks.meta.api import MetaApi
 from garagebot.webhooks.meta.sender import MetaSender
 from garagebot.webhooks.meta.webhook import MetaConfig, setup_meta
-from garagebot.webhooks.shortlinks import setup_short_links, shortener
+from garagebot.webhooks.shortlinks import ShortLinkConfig, setup_short_links, shortener
 from garagebot.webhooks.twilio.api import DEFAULT_API_URL as TWILIO_API_URL
 from garagebot.webhooks.twilio.api import TwilioApi
 from garagebot.webhooks.twilio.sender import TwilioSender
@@ -44,6 +45,7 @@ class ClientChannels:
     public_url: str
     twilio: TwilioConfig | None = None
     meta: MetaConfig | None = None
+    approval_link_hours: int = 72
 
     @property
     def any(self) -> bool:
@@ -71,7 +73,7 @@ def client_channels(
 
 def wire_client_transports(
     transports: Transports, channels: ClientChannels, *, db: Database, texts: Texts, clock: Clock,
-    session: aiohttp.ClientSession,
+    session: aiohttp.ClientSession, telemetry: Telemetry = NULL_TELEMETRY,
 ) -> ClientTransport | None:
     """Route channels ``sms`` and ``whatsapp`` through the client transport (None
     and nothing changed when no provider is configured). ``session`` lives as
@@ -87,7 +89,7 @@ def wire_client_transports(
     meta = None
     if channels.meta is not None:
         meta = MetaSender(MetaApi(session, channels.meta.access_token, channels.meta.api_url), texts, clock)
-    transport = ClientTransport(db, clock, twilio=twilio, meta=meta)
+    transport = ClientTransport(db, clock, twilio=twilio, meta=meta, telemetry=telemetry)
     transports.set(Channel.SMS, transport)
     transports.set(Channel.WHATSAPP, transport)
     return transport
@@ -100,4 +102,5 @@ def setup_client_channels(app: web.Application, channels: ClientChannels,
         setup_twilio(app, channels.twilio, deps)
     if channels.meta is not None:
         setup_meta(app, channels.meta, deps)
-    setup_short_links(app, lambda a: deps(a).db)
+    setup_short_links(app, lambda a: deps(a).db, secret=lambda a: deps(a).secret,
+                      config=ShortLinkConfig(approval_max_age=channels.approval_link_hours * 3600))

@@ -21,10 +21,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from garagebot.conversations import store
 from garagebot.conversations.client.engine import ClientEngine
 from garagebot.conversations.client.types import ClientServices, LinkSettings
 from garagebot.conversations.groups import GroupCommit
@@ -45,6 +47,7 @@ from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.core.messaging import in_window
 from garagebot.core.models import InboundEvent
 from garagebot.core.ports import Clock, FileStorage, OutboundMessage, PermanentSendError, SendResult
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry, observed_send
 from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
@@ -116,11 +119,12 @@ class ClientTransport:
     """The MessageTransport of channels ``sms`` and ``whatsapp`` (see the module docstring)."""
 
     def __init__(self, db: Database, clock: Clock, *, twilio: ProviderSender | None = None,
-                 meta: ProviderSender | None = None) -> None:
+                 meta: ProviderSender | None = None, telemetry: Telemetry = NULL_TELEMETRY) -> None:
         self.db = db
         self.clock = clock
         self.twilio = twilio
         self.meta = meta
+        self.telemetry = telemetry
 
     async def send(self, message: OutboundMessage) -> SendResult:
         async with self.db.read() as session:
@@ -129,7 +133,9 @@ class ClientTransport:
             raise PermanentSendError(f"outbox row {message.outbox_id} not found")
         if ctx.client is not None and not may_message(ctx.client.consent, ctx.key):
             raise PermanentSendError("client opted out of messages (STOP)")
-        return await self._sender(message.channel, ctx).deliver(ctx, message)
+        sender = self._sender(message.channel, ctx)
+        provider = "meta" if sender is self.meta else "twilio"
+        return await observed_send(self.telemetry, provider, sender.deliver(ctx, message))
 
     def _sender(self, channel: Channel, ctx: DeliveryContext) -> ProviderSender:
         if channel is Channel.WHATSAPP and ctx.meta_phone_number_id and self.meta is not None:
@@ -165,26 +171,68 @@ def client_services(deps: ChannelDeps, media: Mapping[str, MediaSource]) -> Clie
 
 # Rebuilds an inbound message from the payload recorded with it (None: it cannot be).
 Rebuild = Callable[[Mapping[str, object], dt.datetime], Inbound | None]
+# The garage number a recorded payload was sent to (None: it cannot say).
+Route = Callable[[Mapping[str, object]], tuple[NumberField, str] | None]
 RETRY_AFTER = dt.timedelta(minutes=1)
 
 
+async def record_or_lose(db: Database, msg: Inbound, org_id: int | None, why: str) -> bool:
+    """After processing ``msg`` failed (``why``): make sure it is recorded, so
+    the retries below process it (``org_id`` None: its garage is not known yet).
+    False, with the loss logged as an error naming the provider's message id
+    (to fetch it from the provider), when not even that works."""
+    try:
+        async with db.autocommit() as session:
+            await store.record_inbound(session, msg, org_id)
+    except Exception:  # the database is down: say so loudly, once, with what identifies the message
+        log.error("LOST %s message %s (%s): it could not be recorded (database unavailable?); "
+                  "the provider will not deliver it again", msg.provider, msg.event_id, why, exc_info=True)
+        return False
+    log.warning("%s message %s recorded but not processed (%s); it is retried",
+                msg.provider, msg.event_id, why)
+    return True
+
+
+async def _garages(session: AsyncSession, rows: Sequence[Any],
+                   route: Route | None) -> dict[object, Garage | None]:
+    """The garage of each row: by its id, or for a row recorded before its garage was known, by ``route``."""
+    found: dict[object, Garage | None] = {}
+    for org_id, payload, _ in rows:
+        if org_id is not None:
+            key: object = int(org_id)
+            if key not in found:
+                found[key] = await garage_by_id(session, int(org_id))
+        elif route is not None and (to := route(payload or {})) is not None and to not in found:
+            found[to] = await garage_by_number(session, *to)
+    return found
+
+
 async def retry_unprocessed(engine: ClientEngine, provider: str, rebuild: Rebuild, *,
-                            older_than: dt.timedelta = RETRY_AFTER, limit: int = 100) -> int:
+                            route: Route | None = None, older_than: dt.timedelta = RETRY_AFTER,
+                            limit: int = 100) -> int:
     """Process deliveries that were recorded but whose processing failed (Twilio
-    does not deliver again after a 500; Meta does, but not at once). Returns how
+    does not deliver again after a 500; Meta does, but not at once), also those
+    recorded before their garage was known (``route`` finds it). Returns how
     many were processed now; the engine's claim keeps each to one processing."""
     now = engine.db.clock.now()
+    routed = InboundEvent.organization_id.is_not(None)
     async with engine.db.read() as session:
         rows = (await session.execute(
-            select(InboundEvent.organization_id, InboundEvent.payload)
+            select(InboundEvent.organization_id, InboundEvent.payload, InboundEvent.id)
             .where(InboundEvent.provider == provider, InboundEvent.processed_at.is_(None),
-                   InboundEvent.organization_id.is_not(None), InboundEvent.received_at <= now - older_than)
+                   routed if route is None else true(), InboundEvent.received_at <= now - older_than)
             .order_by(InboundEvent.id).limit(limit)
         )).all()
-        garages = {org: await garage_by_id(session, org) for org in {int(r[0]) for r in rows}}
+        garages = await _garages(session, rows, route)
     done = 0
-    for org_id, payload in rows:
-        garage, inbound = garages.get(int(org_id)), rebuild(payload or {}, now)
+    for org_id, payload, row_id in rows:
+        key = int(org_id) if org_id is not None else route(payload or {}) if route is not None else None
+        garage, inbound = garages.get(key), rebuild(payload or {}, now)
+        if garage is None and org_id is None:  # recorded when the lookup failed; no garage has the number
+            log.warning("%s event %s was sent to a number no garage has; not retried", provider, row_id)
+            async with engine.db.autocommit() as session:
+                await store.mark_processed(session, int(row_id), now)
+            continue
         if garage is None or inbound is None:
             continue
         try:
@@ -197,11 +245,11 @@ async def retry_unprocessed(engine: ClientEngine, provider: str, rebuild: Rebuil
 
 
 async def retry_forever(engine: ClientEngine, provider: str, rebuild: Rebuild, *,
-                        every_seconds: float = 60.0) -> None:
+                        route: Route | None = None, every_seconds: float = 60.0) -> None:
     """``retry_unprocessed`` every ``every_seconds`` until cancelled."""
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            await retry_unprocessed(engine, provider, rebuild)
+            await retry_unprocessed(engine, provider, rebuild, route=route)
         except Exception:  # the loop must outlive a database hiccup
             log.exception("retrying unprocessed %s events failed", provider)

@@ -118,7 +118,7 @@ async def test_serve_answers_healthz_and_readyz_and_stops_cleanly_on_sigterm(
 
     assert await get_json(f"http://127.0.0.1:{port}/healthz") == (200, {"status": "ok"})
     assert await get_json(f"http://127.0.0.1:{port}/readyz") == (
-        200, {"status": "ok", "checks": {"database": "ok"}})
+        200, {"status": "ok", "checks": {"database": "ok", "outbox": "ok"}})
     assert await stop(proc) == 0
 
 

@@ -51,6 +51,8 @@ def test_values_are_read_and_normalised(clean_env: Path, monkeypatch: pytest.Mon
         "TIMEZONE": "Asia/Riyadh",
         "CURRENCY": "SAR",
         "LOG_LEVEL": "debug",
+        "LOG_FORMAT": " JSON ",
+        "OUTBOX_MAX_AGE_SECONDS": "600",
     }.items():
         monkeypatch.setenv(f"GARAGEBOT_{name}", value)
     s = load_settings()
@@ -59,6 +61,7 @@ def test_values_are_read_and_normalised(clean_env: Path, monkeypatch: pytest.Mon
     assert s.base_url == "https://garage.example.com"
     assert (s.port, s.default_locale, s.timezone, s.currency) == (9000, "ar", "Asia/Riyadh", "SAR")
     assert s.log_level == "DEBUG"
+    assert (s.log_format, s.outbox_max_age_seconds) == ("json", 600)
 
 
 BAD = [
@@ -88,6 +91,9 @@ BAD = [
      "GARAGEBOT_CURRENCY: expected a supported ISO 4217 currency code like JOD, got 'XYZ'"),
     ("LOG_LEVEL", "LOUD",
      "GARAGEBOT_LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'"),
+    ("LOG_FORMAT", "yaml", "GARAGEBOT_LOG_FORMAT: expected text or json, got 'yaml'"),
+    ("OUTBOX_MAX_AGE_SECONDS", "5",
+     "GARAGEBOT_OUTBOX_MAX_AGE_SECONDS: expected a whole number of seconds between 10 and 86400, got '5'"),
     ("QUEUE_NAME", "a queue",
      "GARAGEBOT_QUEUE_NAME: expected a Redis key name like garagebot:queue, got 'a queue'"),
     ("OUTBOX_POLL_SECONDS", "0",

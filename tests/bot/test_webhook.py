@@ -213,7 +213,7 @@ class BrokenEngine(Engine):
         raise ConnectionError("database away")
 
 
-async def test_an_update_that_could_not_be_processed_is_a_500_so_telegram_redelivers_it(
+async def test_an_update_that_could_not_be_processed_is_a_503_so_telegram_redelivers_it(
     db: Database, aiohttp_client: MakeClient, fake_api: tuple[FakeBotApi, str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -227,6 +227,6 @@ async def test_an_update_that_could_not_be_processed_is_a_500_so_telegram_redeli
 
     resp = await client.post("/webhooks/telegram", json=press, headers={SECRET_HEADER: SECRET})
 
-    assert resp.status == 500
+    assert resp.status == 503
     assert "was not processed" in caplog.text
     assert len(fake.of("answerCallbackQuery")) == 1  # the spinner stops even so

@@ -4,12 +4,16 @@ look up and download a media file. The base URL is a setting
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import aiohttp
 
+from garagebot.webhooks.inbound import read_capped
+
 DEFAULT_API_URL = "https://graph.facebook.com"
 GRAPH_VERSION = "v21.0"
+_VERSIONED = re.compile(r"/v[0-9]+\.[0-9]+$")
 
 # Graph error codes worth retrying: throttling and temporary failures.
 TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004})
@@ -36,7 +40,9 @@ class MetaApi:
                  base_url: str = DEFAULT_API_URL, *, timeout_seconds: float = 15.0) -> None:
         self._session = session
         self._headers = {"Authorization": f"Bearer {access_token}"}
-        self._base = f"{base_url.rstrip('/')}/{GRAPH_VERSION}"
+        base = base_url.rstrip("/")
+        # GARAGEBOT_META_API_URL may name the version (its default does): never twice.
+        self._base = base if _VERSIONED.search(base) else f"{base}/{GRAPH_VERSION}"
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
 
     async def _call(
@@ -77,7 +83,7 @@ class MetaApi:
             async with self._session.get(url, headers=self._headers, timeout=self._timeout) as resp:
                 if resp.status != 200:
                     raise MetaApiError(resp.status, None, "media download failed")
-                data = await resp.content.read(max_bytes + 1)
+                data = await read_capped(resp.content, max_bytes)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise MetaApiError(0, None, f"{type(exc).__name__}: {exc}") from exc
         if len(data) > max_bytes:

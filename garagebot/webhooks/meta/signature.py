@@ -18,4 +18,6 @@ def verified(app_secret: str, body: bytes, header: str) -> bool:
     """Whether ``header`` is Meta's signature of ``body``."""
     if not app_secret or not header.startswith(PREFIX):
         return False
-    return hmac.compare_digest(signature_of(app_secret, body).encode(), header.strip().encode())
+    # A header that is not UTF-8 arrives with surrogates: compared as bytes, never raised on.
+    given = header.strip().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(signature_of(app_secret, body).encode(), given)

@@ -7,7 +7,8 @@
   is checked first (403, nothing recorded). Each message goes to the client
   engine of the garage whose Meta phone-number id it was sent to (recorded
   first; a redelivery stops there); each status is applied forward only.
-  The answer is 200; 500 when processing failed, so that Meta delivers
+  The body is read whole (in as many reads as it arrives in) up to 3 MB,
+  413 beyond. The answer is 200; 503 when processing failed, so that Meta delivers
   again (what was processed is not processed twice); recorded deliveries
   whose processing failed are also retried every minute.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from garagebot.conversations.client.engine import ClientEngine
+from garagebot.core import logcontext
 from garagebot.core.clientlookup import Garage, NumberField
 from garagebot.core.ports import Clock
 from garagebot.core.uow import Database
@@ -36,6 +37,7 @@ from garagebot.webhooks.common import (
     client_services,
     retry_forever,
 )
+from garagebot.webhooks.inbound import json_object, read_body
 from garagebot.webhooks.meta.api import DEFAULT_API_URL, MetaApi
 from garagebot.webhooks.meta.media import MetaMedia
 from garagebot.webhooks.meta.parse import PROVIDER, MetaMessage, inbound_from_payload, parse_delivery
@@ -44,7 +46,7 @@ from garagebot.webhooks.meta.signature import SIGNATURE_HEADER, verified
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/meta/whatsapp"
-MAX_BODY = 1024 * 1024
+MAX_BODY = 3 * 1024 * 1024  # Meta's webhook payloads are at most 3 MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,40 +80,41 @@ async def handle_verify(request: web.Request) -> web.Response:
     query = request.query
     token = query.get("hub.verify_token", "")
     if query.get("hub.mode") != "subscribe" or not room.config.verify_token or not hmac.compare_digest(
-            token.encode(), room.config.verify_token.encode()):
+            token.encode("utf-8", "surrogatepass"), room.config.verify_token.encode()):
         return web.Response(status=403, text="forbidden")
     return web.Response(text=query.get("hub.challenge", ""))
 
 
 async def _process(room: MetaRoom, message: MetaMessage) -> None:
+    logcontext.bind(message_id=message.inbound.event_id,
+                    chat_id=logcontext.masked_address(message.inbound.sender))
     garage = await room.garage(message.phone_number_id)
     if garage is None:
         log.warning("meta message %s to phone number id %s: no garage has it",
                     message.inbound.event_id, message.phone_number_id)
         return
+    logcontext.bind(garage_id=garage.id)
     await room.engine.handle(garage, message.inbound)
 
 
 async def handle_delivery(request: web.Request) -> web.Response:
     room = request.app[META_ROOM]
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        return web.Response(status=413, text="too large")
+    body = await read_body(request, MAX_BODY)
     if not verified(room.config.app_secret, body, request.headers.get(SIGNATURE_HEADER, "")):
         return web.Response(status=403, text="forbidden")
     try:
-        raw = json.loads(body)
-        delivery = parse_delivery(raw if isinstance(raw, dict) else {}, room.clock.now())
+        delivery = parse_delivery(json_object(body), room.clock.now())
     except ValueError as exc:
-        return web.Response(status=400, text=str(exc))
+        log.warning("a signed meta delivery is not a WhatsApp webhook: %s", exc)
+        return web.Response(status=400, text="not a WhatsApp webhook")
     try:
         for message in delivery.messages:
             await _process(room, message)
         for status in delivery.statuses:
             await apply_status(room.db, status)
     except Exception:  # the adapter's one logged catch-all: Meta redelivers, duplicates stop early
-        log.exception("meta delivery was not processed")
-        return web.Response(status=500, text="not processed")
+        log.exception("meta delivery was not processed; Meta delivers it again")
+        return web.Response(status=503, text="not processed")
     return web.Response(text="ok")
 
 

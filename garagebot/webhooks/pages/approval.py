@@ -25,6 +25,7 @@ from garagebot.core.enums import Channel
 from garagebot.core.errors import DomainError, InvalidInput
 from garagebot.core.ids import QuoteId, QuoteLineId
 from garagebot.core.links import APPROVAL, read_token
+from garagebot.core.normalize import storable_text
 from garagebot.webhooks.pages.csrf import form_nonce, nonce_ok
 from garagebot.webhooks.pages.render import PageText, choose_locale, message_page, render
 from garagebot.webhooks.pages.room import PagesRoom, client_ip
@@ -89,7 +90,7 @@ class ApprovalHandlers:
     async def submit(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         page = await self._page(request, token)
-        form = await request.post()
+        form = await _read_form(request)
         text = self._text(request, page, form.get("lang"))
         if not nonce_ok(self.room.config.secret, token, str(form.get("nonce", "")),
                         self.room.config.approval_link_hours * 3600):
@@ -122,8 +123,18 @@ class ApprovalHandlers:
             quote_id=page.quote.id, link_key=link_key(token), content_hash=str(form.get("hash", "")),
             decisions=decisions, signer_name=str(form.get("name", "")),
             signature_png=_png(form.get("signature")), ip=client_ip(request),
-            user_agent=request.headers.get("User-Agent", ""),
+            user_agent=storable_text(request.headers.get("User-Agent", "")),
         )
+
+
+async def _read_form(request: web.Request) -> dict[str, object]:
+    """The posted form's first values, text made storable; a body that is not
+    a form in UTF-8 is refused like a stale form (the client reloads the page)."""
+    try:
+        raw = await request.post()
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DomainError("pages.form_expired") from exc
+    return {k: storable_text(v) if isinstance(v := raw[k], str) else v for k in raw}
 
 
 def _png(value: object) -> bytes:

@@ -7,10 +7,14 @@ status and Twilio's own error code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import cast
 
 import aiohttp
+from yarl import URL
+
+from garagebot.webhooks.inbound import read_capped
 
 DEFAULT_API_URL = "https://api.twilio.com"
 
@@ -30,6 +34,10 @@ class TwilioApiError(Exception):
     def transient(self) -> bool:
         """Worth trying again later: rate limited, a server error, no connection."""
         return self.status in (0, 429) or self.status >= 500
+
+
+# Where MediaUrlN points: the REST API's host (also per region, api.<edge>.<region>.twilio.com).
+_MEDIA_HOST = re.compile(r"^api(\.[a-z0-9-]+)*\.twilio\.com$")
 
 
 class TwilioApi:
@@ -67,16 +75,32 @@ class TwilioApi:
             float(retry_after) if retry_after and retry_after.isdigit() else None,
         )
 
+    def media_url_allowed(self, url: str) -> bool:
+        """Whether ``url`` is on Twilio's media host over https (or on the
+        configured API's own origin, which is how tests reach a local fake)."""
+        try:
+            target = URL(url)
+            if not target.absolute or target.user is not None:
+                return False
+            if target.origin() == URL(self._base).origin():
+                return True
+        except ValueError:
+            return False
+        return target.scheme == "https" and target.port == 443 and bool(_MEDIA_HOST.match(target.host or ""))
+
     async def download(self, url: str, *, max_bytes: int) -> tuple[bytes, str | None]:
         """The bytes and content type at a MediaUrl (Twilio redirects to storage;
-        the credentials are only sent to Twilio's own host)."""
+        the credentials are only sent to Twilio's own host). A URL elsewhere is
+        refused unfetched: a form's MediaUrl must not take our credentials away."""
+        if not self.media_url_allowed(url):
+            raise TwilioApiError(403, None, "not a Twilio media URL")
         try:
             async with self._session.get(url, headers=self._auth, timeout=self._timeout) as resp:
                 if resp.status != 200:
                     raise TwilioApiError(resp.status, None, "media download failed")
                 if resp.content_length is not None and resp.content_length > max_bytes:
                     raise TwilioApiError(413, None, "media too large")
-                data = await resp.content.read(max_bytes + 1)
+                data = await read_capped(resp.content, max_bytes)
                 if len(data) > max_bytes:
                     raise TwilioApiError(413, None, "media too large")
                 return data, resp.headers.get("Content-Type")

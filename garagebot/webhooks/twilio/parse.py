@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from garagebot.conversations.types import Inbound, Location, MediaKind, MediaRef
+from garagebot.core.clientlookup import NumberField
 from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.webhooks.common import StatusUpdate
 
@@ -106,6 +107,16 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
     if not _SID.match(sid) or raw not in STATUSES:
         raise ValueError("not a Twilio status callback")
     return StatusUpdate(sid, STATUSES[raw], form.get("ErrorCode") or None)
+
+
+def garage_number(payload: Mapping[str, object]) -> tuple[NumberField, str] | None:
+    """The garage number a recorded form was sent to (for a delivery recorded before its garage was known)."""
+    to = str(payload.get("To") or "")
+    channel = Channel.WHATSAPP if to.startswith(WHATSAPP_PREFIX) else Channel.SMS
+    try:
+        return (NumberField.WHATSAPP if channel is Channel.WHATSAPP else NumberField.SMS), number(to, channel)
+    except ValueError:
+        return None
 
 
 def inbound_from_payload(payload: Mapping[str, object], now: dt.datetime) -> Inbound | None:

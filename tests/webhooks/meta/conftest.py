@@ -5,6 +5,7 @@ the Meta sender."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
@@ -12,7 +13,7 @@ import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.typedefs import Handler
 from sqlalchemy import func, select
 
 from garagebot.core.actor import Actor
@@ -87,6 +89,7 @@ class MetaHarness:
     scene: Scene
     phone_number_id: str
     dispatcher: Dispatcher
+    entered: asyncio.Event = field(default_factory=asyncio.Event)  # a request reached the handler
 
     @property
     def org(self) -> OrgId:
@@ -138,11 +141,18 @@ async def meta(
     async with db.unit_of_work(Actor.system(org)) as uow:
         await set_garage_settings(uow, numbers={"meta_phone_number_id": phone_number_id})
     deps = ChannelDeps(db, translator(), db.clock, SECRET, PUBLIC_URL, sc.storage)
-    app = web.Application()
+    entered = asyncio.Event()
+
+    @web.middleware
+    async def mark_entered(request: web.Request, handler: Handler) -> web.StreamResponse:
+        entered.set()
+        return await handler(request)
+
+    app = web.Application(middlewares=[mark_entered])
     setup_meta(app, MetaConfig(APP_SECRET, VERIFY_TOKEN, ACCESS_TOKEN, url), lambda _app: deps)
     client = await aiohttp_client(app)
     sender = MetaSender(MetaApi(http, ACCESS_TOKEN, url), translator(), db.clock)
     transports = Transports(OtherChannels())
     transports.set(Channel.WHATSAPP, ClientTransport(db, db.clock, meta=sender))
     dispatcher = Dispatcher(db, translator(), transports, Subscribers())
-    return MetaHarness(client, fake, db, sc, phone_number_id, dispatcher)
+    return MetaHarness(client, fake, db, sc, phone_number_id, dispatcher, entered)

@@ -29,19 +29,29 @@ from enum import StrEnum
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
 from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff import session_actions as act
+from garagebot.conversations.staff.labels import label, status_label
 from garagebot.conversations.text import Vocabulary, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.enums import SessionStatus
 from garagebot.core.ids import OrgId, SessionId, StepId, UserId
+from garagebot.core.models import RepairSession
 from garagebot.core.permissions import Permission, allowed
+from garagebot.core.repair.delivery import invoice_block
+from garagebot.core.repair.machine import FINAL, OPEN
 from garagebot.core.repair.queries import active_board, session_detail
+from garagebot.core.repair.views import SessionDetail
 from garagebot.core.staff_views import find_active_session, floor_people, session_steps
 from garagebot.core.work.assignment import assign_step
 
 FLOW = "sessions"
+S = SessionStatus
+QUOTABLE = frozenset({S.NEW, S.DIAGNOSING, S.AWAITING_CLIENT_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS,
+                      S.QA_CHECK})
+INVOICEABLE = frozenset({S.READY_FOR_PICKUP, S.COMPLETED})
 LISTS: dict[str, tuple[SessionStatus, ...] | None] = {
     "approval": (SessionStatus.AWAITING_CLIENT_APPROVAL,),
     "parts": (SessionStatus.AWAITING_PARTS,),
+    "qc": (SessionStatus.QA_CHECK,),
     "pickup": (SessionStatus.READY_FOR_PICKUP, SessionStatus.COMPLETED),
     "all": None,
 }
@@ -56,6 +66,7 @@ class SessionsState(StrEnum):
     PERSON = "person"
     PIN = "pin"
     OVERRIDE = "override"
+    DELIVER_OVERRIDE = "deliver_override"
 
 
 async def _typed_session(ctx: StepContext) -> SessionId | None:
@@ -72,13 +83,15 @@ def to_session(session_id: int, *replies: Reply) -> Step:
 
 
 async def lists_prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    choices = tuple(Choice(f"sl:{name}", f"staff.list_{name}") for name in LISTS)
+    choices = tuple(Choice(f"sl:{name}", "advisor.list_qc" if name == "qc" else f"staff.list_{name}")
+                    for name in LISTS)
     return (Reply("staff.sessions_lists", {}, choices),)
 
 
 _LIST_WORDS = Vocabulary({
     "approval": ("awaiting approval", "approval", "بانتظار الموافقة", "الموافقة", "موافقة"),
     "parts": ("awaiting parts", "parts", "بانتظار القطع", "القطع", "قطع", "قطع الغيار"),
+    "qc": ("quality check", "qc", "فحص الجودة", "الجودة"),
     "pickup": ("awaiting pickup", "pickup", "ready", "بانتظار الاستلام", "الاستلام", "جاهزة"),
     "all": ("all", "all active", "الكل", "الجميع", "كل السيارات"),
 })
@@ -110,33 +123,43 @@ async def list_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     statuses = LISTS.get(str(ctx.data.get("list")))
     rows = await active_board(ctx.uow.session, OrgId(ctx.me.org_id), ctx.now, statuses=statuses)
     choices = tuple(Choice(f"ss:{r.session_id}", "staff.session_line", {
-        "number": r.number, "plate": r.plate, "status": r.status.value}) for r in rows)
+        "number": r.number, "plate": r.plate, "status": status_label(ctx, r.status)}) for r in rows)
     return (Reply("staff.sessions_list", {"n": len(rows)}, (*choices, BACK)),)
+
+
+def _buttons(ctx: StepContext, d: SessionDetail) -> list[Choice]:
+    s, st = d.session, d.session.status
+    qc_left = sum(1 for i in d.qc_items if not i.done)
+    billing = allowed(ctx.me.role, Permission.MANAGE_BILLING)
+    return [Choice(cid, key) for cid, key, shown in (
+        ("sa:checkin", "staff.btn_check_in", s.checked_in_at is None and st not in FINAL),
+        ("sa:eta", "staff.btn_eta", st not in FINAL),
+        ("sa:assign", "staff.btn_assign", st not in FINAL),
+        ("sa:quote", "advisor.btn_quote", billing and st in QUOTABLE),
+        ("sa:qc", "advisor.btn_qc", st is SessionStatus.QA_CHECK and qc_left > 0),
+        ("sa:ready", "staff.btn_ready", st is SessionStatus.QA_CHECK and qc_left == 0 and bool(d.qc_items)),
+        ("sa:complete", "staff.btn_complete", st is SessionStatus.READY_FOR_PICKUP),
+        ("sa:invoice", "advisor.btn_invoice", billing and st in INVOICEABLE),
+        ("sa:deposit", "advisor.btn_deposit", billing and st in OPEN),
+        ("sa:deliver", "staff.btn_deliver", st is SessionStatus.COMPLETED),
+        ("sa:override", "staff.btn_override", st is SessionStatus.READY_FOR_PICKUP
+         and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
+        ("sa:more", "advisor.btn_more", st not in FINAL),
+    ) if shown]
 
 
 async def session_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     sid = c.data_session(ctx) or SessionId(0)
     d = await session_detail(ctx.uow.session, OrgId(ctx.me.org_id), sid)
     s = d.session
-    choices = [Choice(cid, key) for cid, key, shown in (
-        ("sa:checkin", "staff.btn_check_in", s.checked_in_at is None),
-        ("sa:eta", "staff.btn_eta", True),
-        ("sa:assign", "staff.btn_assign", True),
-        ("sa:quote", "staff.btn_send_quote", True),
-        ("sa:ready", "staff.btn_ready", SessionStatus.READY_FOR_PICKUP in d.next_statuses),
-        ("sa:complete", "staff.btn_complete", s.status is SessionStatus.READY_FOR_PICKUP),
-        ("sa:deliver", "staff.btn_deliver", s.status is SessionStatus.COMPLETED),
-        ("sa:override", "staff.btn_override", s.status is SessionStatus.READY_FOR_PICKUP
-         and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
-    ) if shown]
     return (Reply("staff.session_card", {
-        "number": s.number, "plate": d.vehicle.plate, "status": s.status.value, "client": d.client.name,
-        "phone": d.client.phone, "complaint": s.complaint or "-", "eta": await c.local_time(ctx.uow, s.eta),
-    }, (*choices, BACK)),)
+        "number": s.number, "plate": d.vehicle.plate, "status": status_label(ctx, s.status),
+        "client": d.client.name or "-", "phone": d.client.phone, "complaint": s.complaint or "-",
+        "eta": await c.local_time(ctx.uow, s.eta),
+    }, (*_buttons(ctx, d), BACK)),)
 
 
-_NEXT = {"sa:eta": SessionsState.ETA, "sa:assign": SessionsState.STEP, "sa:deliver": SessionsState.PIN,
-         "sa:override": SessionsState.OVERRIDE}
+_NEXT = {"sa:eta": SessionsState.ETA, "sa:assign": SessionsState.STEP, "sa:override": SessionsState.OVERRIDE}
 
 
 async def session(ctx: StepContext) -> Step:
@@ -144,10 +167,26 @@ async def session(ctx: StepContext) -> Step:
     choice = ctx.msg.choice or ""
     if choice in _NEXT:
         return go(FLOW, _NEXT[choice])
+    if choice == "sa:deliver":
+        return await _deliver(ctx, sid)
+    if choice in act.ELSEWHERE:
+        return await act.elsewhere(ctx, sid, choice)
     done = await act.run(ctx, sid, choice)
     if done is not None:
         return stay(done, reprompt=True)
     return await _open_typed(ctx)
+
+
+async def _deliver(ctx: StepContext, sid: SessionId) -> Step:
+    """The PIN is asked only once the invoice allows the car to go (a manager
+    may deliver over it, with a reason asked first)."""
+    rs = await ctx.uow.get(RepairSession, sid)
+    block = await invoice_block(ctx.uow.session, ctx.uow.org_id, rs)
+    if block is None:
+        return go(FLOW, SessionsState.PIN)
+    if allowed(ctx.me.role, Permission.OVERRIDE_GUARD):
+        return go(FLOW, SessionsState.DELIVER_OVERRIDE, Reply(block.key, dict(block.params)))
+    return stay(Reply(block.key, dict(block.params)), reprompt=True)
 
 
 async def eta(ctx: StepContext) -> Step:
@@ -163,7 +202,8 @@ async def eta(ctx: StepContext) -> Step:
 async def step_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     steps = await session_steps(ctx.uow.session, OrgId(ctx.me.org_id), c.data_session(ctx) or SessionId(0))
     choices = tuple(Choice(f"sp:{s.step_id}", "staff.session_step_line", {
-        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-", "status": s.status.value})
+        "step": c.localized(ctx, s.name_en, s.name_ar), "who": s.assignee or "-",
+        "status": label(ctx, f"advisor.step_status.{s.status.value.lower()}")})
         for s in steps)
     return (Reply("staff.assign_which_step", {}, (*choices, BACK)),)
 
@@ -191,11 +231,20 @@ async def person(ctx: StepContext) -> Step:
     return go(FLOW, SessionsState.SESSION, Reply("staff.assigned"), data=data, remember=False)
 
 
+async def deliver_override(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text:
+        return stay(Reply("advisor.deliver_override_prompt"))
+    return go(FLOW, SessionsState.PIN, data={**ctx.data, "override": text}, remember=False)
+
+
 async def pin(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(Reply("staff.pin_prompt"))
-    outcome = await act.deliver(ctx, c.data_session(ctx) or SessionId(0), text)
+    reason = ctx.data.get("override")
+    outcome = await act.deliver(ctx, c.data_session(ctx) or SessionId(0), text,
+                                override_reason=reason if isinstance(reason, str) else None)
     if outcome.key is not None:
         return stay(Reply(outcome.key, dict(outcome.params)))
     return go(FLOW, SessionsState.LISTS, Reply("staff.delivered"), data={}, remember=False)
@@ -213,7 +262,8 @@ def _asking(key: str) -> StateSpec:
     async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
         return (Reply(key, {}, (BACK,)),)
 
-    handlers = {"staff.eta_prompt": eta, "staff.pin_prompt": pin, "staff.override_prompt": override}
+    handlers = {"staff.eta_prompt": eta, "staff.pin_prompt": pin, "staff.override_prompt": override,
+                "advisor.deliver_override_prompt": deliver_override}
     return StateSpec(prompt, handlers[key], help_key="staff.help_sessions")
 
 
@@ -226,4 +276,5 @@ SESSIONS = Flow(FLOW, SessionsState.LISTS, {
     SessionsState.PERSON: StateSpec(person_prompt, person, help_key="staff.help_sessions"),
     SessionsState.PIN: _asking("staff.pin_prompt"),
     SessionsState.OVERRIDE: _asking("staff.override_prompt"),
+    SessionsState.DELIVER_OVERRIDE: _asking("advisor.deliver_override_prompt"),
 })

@@ -26,7 +26,8 @@ _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 # Buttons of the session screen that open another flow, with the session.
 ELSEWHERE = {"sa:quote": ("quote", "preview"), "sa:qc": ("qc", "checklist"),
-             "sa:deposit": ("billing", "method"), "sa:more": ("control", "menu")}
+             "sa:invoice": ("billing", "invoice"), "sa:deposit": ("billing", "method"),
+             "sa:more": ("control", "menu")}
 
 
 async def elsewhere(ctx: StepContext, sid: SessionId, choice: str) -> Step:

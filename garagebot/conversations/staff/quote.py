@@ -99,21 +99,22 @@ async def preview_prompt(ctx: StepContext) -> tuple[Reply, ...]:
 async def preview(ctx: StepContext) -> Step:
     sid = c.data_session(ctx) or SessionId(0)
     base = {"session": sid}
-    if ctx.data.get("confirm"):
-        return await _confirmed(ctx, sid) if c.pressed(ctx, "qa:yes") else stay(data=base, reprompt=True)
+    if ctx.data.get("confirm") and c.pressed(ctx, "qa:yes"):
+        return await _confirmed(ctx, sid)
     v = await _view(ctx)
     if c.pressed(ctx, "qa:send") and v.status is QuoteStatus.DRAFT:
         return stay(data={**base, "confirm": True}, reprompt=True)
     if c.pressed(ctx, "qa:revise") and v.status is not QuoteStatus.DRAFT:
         new = await quote_view(ctx.uow.session, OrgId(ctx.me.org_id), await revise_quote(ctx.uow, v.id))
-        return stay(Reply("quote.revised", {"version": new.version, "count": len(new.lines)}), reprompt=True)
+        return stay(Reply("quote.revised", {"version": new.version, "count": len(new.lines)}), data=base,
+                    reprompt=True)
     target = {"qa:add": S.ADD, "qa:discount": S.DISCOUNT}.get(ctx.msg.choice or "")
     if target is not None and v.status is QuoteStatus.DRAFT:
         return go(FLOW, target, data={**base, "quote": v.id})
     line = c.chosen_id(ctx, "ql")
     if line is not None and v.status is QuoteStatus.DRAFT and any(x.id == line for x in v.lines):
         return go(FLOW, S.LINE, data={**base, "quote": v.id, "line": line})
-    return stay(reprompt=True)
+    return stay(data=base, reprompt=True)
 
 
 async def _confirmed(ctx: StepContext, sid: SessionId) -> Step:

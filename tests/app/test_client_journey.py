@@ -302,7 +302,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     said = await phone.say(journey.pin, "the PIN")
     assert said.startswith(fill(journey.pin_reply, v, pin=pin))
     await move(db, staff.advisor, v.session_id, S.COMPLETED)
-    await paid_invoice(db, staff.org, v.session_id)  # billing in chat: tests/conversations/staff/test_billing.py
+    await paid_invoice(db, staff.org, v.session_id)  # chat billing: tests/conversations/staff/test_billing.py
     async with db.unit_of_work(staff.advisor) as uow:
         outcome = await confirm_delivery(uow, v.session_id, pin=pin)
     assert outcome.delivered

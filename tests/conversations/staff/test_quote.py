@@ -33,7 +33,8 @@ LOCALES = ["en", "ar"]
 
 async def quotes_of(db: Database, sid: SessionId) -> list[Quote]:
     async with db.read() as s:
-        return list((await s.scalars(select(Quote).where(Quote.session_id == sid).order_by(Quote.version))).all())
+        rows = await s.scalars(select(Quote).where(Quote.session_id == sid).order_by(Quote.version))
+        return list(rows.all())
 
 
 async def lines_of(db: Database, quote_id: int) -> list[QuoteLine]:
@@ -57,8 +58,8 @@ async def test_the_advisor_edits_the_draft_and_sends_it_after_a_preview(
     db: Database, org: OrgId, staff: Staff, locale: str, fee: str, typed: str,
 ) -> None:
     async with db.unit_of_work(staff.lead) as uow:
-        template = await create_template(uow, code=f"oil-{locale}", name_en="Oil service", name_ar="تغيير الزيت",
-                                         steps=simple_steps(2))
+        template = await create_template(uow, code=f"oil-{locale}", name_en="Oil service",
+                                         name_ar="تغيير الزيت", steps=simple_steps(2))
     visit = await open_visit(db, staff)
     await add_job(db, staff, visit, "Brakes", [(60, None)])
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
@@ -163,8 +164,9 @@ async def test_after_the_clients_decision_only_a_revision_of_the_undecided_work_
     [v1] = await quotes_of(db, visit.session_id)
     brakes, tyres = await lines_of(db, v1.id)
     async with db.unit_of_work(staff.advisor) as uow:  # the client's answer, by phone
-        await decide_quote_lines(uow, QuoteId(v1.id), {QuoteLineId(brakes.id): LineDecision.APPROVED,
-                                                      QuoteLineId(tyres.id): LineDecision.DEFERRED}, key="call-1")
+        decisions = {QuoteLineId(brakes.id): LineDecision.APPROVED,
+                     QuoteLineId(tyres.id): LineDecision.DEFERRED}
+        await decide_quote_lines(uow, QuoteId(v1.id), decisions, key="call-1")
     await advisor.say(choice="g:menu")
 
     ids = await open_quote(advisor, visit)
@@ -175,7 +177,8 @@ async def test_after_the_clients_decision_only_a_revision_of_the_undecided_work_
     revised = await advisor.say(choice="qa:revise")
     assert keys(revised) == ["quote.revised", "quote.preview"]
     v1, v2 = await quotes_of(db, visit.session_id)
-    assert [ln.description_en for ln in await lines_of(db, v2.id)] == ["Tyres"]  # approved brakes not asked again
+    # The approved brakes are not asked again.
+    assert [ln.description_en for ln in await lines_of(db, v2.id)] == ["Tyres"]
     await advisor.say(choice="qa:send")
     await advisor.say(choice="qa:yes")
     assert [q.status for q in await quotes_of(db, visit.session_id)] == ["PARTIALLY_APPROVED", "SENT"]

@@ -206,7 +206,8 @@ async def paid_invoice(db: Database, org: OrgId, sid: SessionId, total: Decimal 
         s.add(Invoice(
             organization_id=org, number=f"INV-T-{sid}", session_id=sid, client_id=rs.client_id,
             payer_kind="CLIENT", payer_id=rs.client_id, billing_mode="quoted", status="PAID", currency="JOD",
-            subtotal=total, discount_total=zero, net_total=total, tax_total=zero, total=total, paid_amount=total,
+            subtotal=total, discount_total=zero, net_total=total, tax_total=zero, total=total,
+            paid_amount=total,
             issued_at=db.clock.now(), created_at=db.clock.now(),
         ))
 

@@ -24,20 +24,23 @@ from tests.core.work.helpers import simple_steps
 WORDS = {"en": ("Diagnosing", "On hold"), "ar": ("قيد التشخيص", "معلّقة")}
 
 
-@pytest.mark.parametrize(("locale", "year", "mileage"), [("en", "2016", "85,000 km"), ("ar", "٢٠١٦", "٨٥٠٠٠ كم")])
+@pytest.mark.parametrize(("locale", "year", "mileage"), [
+    ("en", "2016", "85,000 km"), ("ar", "٢٠١٦", "٨٥٠٠٠ كم"),
+])
 async def test_the_advisor_steers_a_session_from_more(
     db: Database, org: OrgId, staff: Staff, locale: str, year: str, mileage: str,
 ) -> None:
     async with db.unit_of_work(staff.lead) as uow:
-        template = await create_template(uow, code=f"ac-{locale}", name_en="A/C service", name_ar="صيانة المكيف",
-                                         steps=simple_steps(1))
+        template = await create_template(uow, code=f"ac-{locale}", name_en="A/C service",
+                                         name_ar="صيانة المكيف", steps=simple_steps(1))
     sid = await open_direct(db, staff.advisor, 71)
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     await advisor.say(choice="m:sessions")
     await advisor.say(choice=f"ss:{sid}")
     more = await advisor.say(choice="sa:more")
     assert keys(more) == ["control.menu"]
-    assert {"sc:diagnose", "sc:hold", "sc:cancel", "sc:priority", "sc:card", "sc:edit"} <= set(choice_ids(more))
+    offered_actions = {"sc:diagnose", "sc:hold", "sc:cancel", "sc:priority", "sc:card", "sc:edit"}
+    assert offered_actions <= set(choice_ids(more))
 
     started = await advisor.say(choice="sc:diagnose")
     assert keys(started) == ["control.diagnosing", "staff.session_card"]
@@ -80,8 +83,8 @@ async def test_the_advisor_steers_a_session_from_more(
         car = (await s.execute(select(Vehicle).where(Vehicle.id == rs.vehicle_id))).scalar_one()
     assert client is not None
     assert client.name == "Sara Nasser"
-    assert (car.make, car.model, car.year, car.vin, car.mileage_km) == ("Kia", "Rio", 2016, "1HGCM82633A004352",
-                                                                        85000)
+    assert (car.make, car.model, car.year, car.vin, car.mileage_km) == (
+        "Kia", "Rio", 2016, "1HGCM82633A004352", 85000)
 
     await advisor.say(choice="sa:more")
     await advisor.say(choice="sc:cancel")

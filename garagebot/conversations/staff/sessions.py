@@ -1,7 +1,11 @@
-"""The service advisor's sessions: lists (awaiting approval, parts, pickup,
-all active), a session's screen (check in, ETA, assign a step, send the
-quote, mark ready, complete, deliver with the client's PIN) and, for
-managers, completing over a guard with an audited reason.
+"""The service advisor's sessions: lists (awaiting approval, parts, quality
+check, pickup, all active), a session's screen (check in, ETA, assign a
+step, the quote, the quality check, complete, the invoice, a deposit,
+deliver with the client's PIN, "more") and, for managers, completing over a
+guard with an audited reason. Statuses show by their names, never codes.
+
+Delivery asks for the PIN only once the invoice allows the car to go (issued
+and paid, or on a fleet account); a manager may deliver over it with a reason.
 
 ```mermaid
 stateDiagram-v2
@@ -9,12 +13,20 @@ stateDiagram-v2
     lists --> list: a list (button or typed: "awaiting parts", "بانتظار القطع" …)
     lists --> session: session number / plate
     list --> session: a session / session number / plate
-    session --> session: check in / send quote / ready / complete
+    session --> session: check in / ready / complete
     session --> eta: ETA
     eta --> session: "16:30" or hours
     session --> step: assign
     step --> person: a step
     person --> session: a person
+    session --> quote.preview: quote
+    session --> qc.checklist: quality check
+    session --> billing.invoice: invoice
+    session --> billing.method: deposit
+    session --> control.menu: more
+    session --> session: deliver, invoice not paid (refused)
+    session --> deliver_override: deliver, invoice not paid (manager)
+    deliver_override --> pin: reason
     session --> pin: deliver
     pin --> lists: the client's PIN (wrong: asked again)
     session --> override: complete over a guard (manager)

@@ -150,7 +150,7 @@ async def test_without_an_invoice_only_a_manager_hands_over_with_a_reason(
         overrides = (await s.scalars(select(AuditEntry).where(
             AuditEntry.entity == "repair_session", AuditEntry.entity_id == str(visit.session_id),
             AuditEntry.action == "override"))).all()
-    [invoice] = [o.after for o in overrides if (o.after or {}).get("guard") == "invoice"]
+    [invoice] = [o.after or {} for o in overrides if (o.after or {}).get("guard") == "invoice"]
     assert invoice["reason"] == "Fleet contract, billed monthly"
     assert readable(refused + asked)
 

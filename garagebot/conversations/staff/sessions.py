@@ -57,8 +57,7 @@ from garagebot.core.work.assignment import assign_step
 
 FLOW = "sessions"
 S = SessionStatus
-QUOTABLE = frozenset({S.NEW, S.DIAGNOSING, S.AWAITING_CLIENT_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS,
-                      S.QA_CHECK})
+QUOTABLE = OPEN | {S.COMPLETED}  # a car quoted late (nothing approved yet) can still be invoiced
 INVOICEABLE = frozenset({S.READY_FOR_PICKUP, S.COMPLETED})
 LISTS: dict[str, tuple[SessionStatus, ...] | None] = {
     "approval": (SessionStatus.AWAITING_CLIENT_APPROVAL,),

@@ -30,7 +30,7 @@ async def refuse_quote_discount(uow: UnitOfWork, quote_id: QuoteId, *, reason: s
         raise InvalidInput("error.discount_refusal_reason_required")
     quote = await draft(uow, quote_id)
     if quote.discount_status != DiscountStatus.PENDING.value:
-        raise InvalidTransition("error.discount_not_pending", quote=quote.id)
+        raise InvalidTransition("error.discount_not_pending", quote=quote.version)
     before = {"quote_discount": quote.quote_discount, "discount_total": quote.discount_total}
     zero = Money.zero(quote.currency).amount
     quote.quote_discount = zero

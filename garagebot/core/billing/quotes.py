@@ -325,7 +325,7 @@ async def approve_quote_discount(uow: UnitOfWork, quote_id: QuoteId) -> str | No
     await uow.require(Permission.APPROVE_DISCOUNT)
     quote = await draft(uow, quote_id)
     if quote.discount_status != DiscountStatus.PENDING.value:
-        raise InvalidTransition("error.discount_not_pending", quote=quote.id)
+        raise InvalidTransition("error.discount_not_pending", quote=quote.version)
     quote.discount_status = DiscountStatus.APPROVED.value
     quote.discount_approved_by_id, quote.discount_approved_at = acting_user_id(uow), uow.now
     await uow.audit("quote", quote.id, "approve_discount", before={"discount_status": "PENDING"},

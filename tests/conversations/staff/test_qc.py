@@ -17,6 +17,7 @@ from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.chat import Sent, keys
 from tests.conversations.staff.support import choice_ids, staff_chat
+from tests.core.notify.harness import dispatcher, sent_to
 from tests.core.repair.helpers import S, move, open_direct, qc_item_ids
 
 RAW = re.compile(r"\{[a-z_]+\}|QA_CHECK|READY_FOR_PICKUP|IN_PROGRESS")
@@ -95,6 +96,11 @@ async def test_the_qc_items_are_ticked_in_chat_and_the_car_is_marked_ready(
     assert await _status(db, sid) == S.READY_FOR_PICKUP
     assert ready_word in plain(ready[-1].text)  # the status by its name, never READY_FOR_PICKUP
     assert readable(listed + shown + checklist + one + asked + confirmed + ready)
+    await dispatcher(db).drain()  # "… and the client told": the notification rules' message
+    async with db.read() as s:
+        client_id = (await s.execute(select(RepairSession.client_id).where(
+            RepairSession.id == sid))).scalar_one()
+    assert [m.key for m in await sent_to(db, org, client_id)][-1] == "notify.ready_for_pickup"
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -17,7 +17,9 @@ from garagebot.conversations.types import Reply
 from garagebot.core.enums import SessionStatus
 from garagebot.core.ids import SessionId
 from garagebot.core.jsonable import JsonValue
+from garagebot.core.models import RepairSession
 from garagebot.core.normalize import ascii_digits
+from garagebot.core.permissions import Permission
 from garagebot.core.repair.delivery import DeliveryOutcome, confirm_delivery
 from garagebot.core.repair.sessions import change_status, check_in, set_eta
 
@@ -29,10 +31,16 @@ ELSEWHERE = {"sa:quote": ("quote", "preview"), "sa:qc": ("qc", "checklist"),
              "sa:invoice": ("billing", "invoice"), "sa:deposit": ("billing", "method"),
              "sa:more": ("control", "menu")}
 
+_NEEDS = {"sa:quote": Permission.MANAGE_BILLING, "sa:invoice": Permission.MANAGE_BILLING,
+          "sa:deposit": Permission.MANAGE_BILLING, "sa:qc": Permission.QC_CHECK}
+
 
 async def elsewhere(ctx: StepContext, sid: SessionId, choice: str) -> Step:
     """Open the flow of ``choice`` for the session (the invoice: the session's
-    live one, or a new draft; the quote: its latest version, or a new draft)."""
+    live one, or a new draft; the quote: its latest version, or a new draft),
+    once the sender's role allows what it is for."""
+    await ctx.uow.require(_NEEDS.get(choice, Permission.CHANGE_SESSION_STATUS))
+    await ctx.uow.get(RepairSession, sid)  # of the sender's garage
     if choice == "sa:invoice":
         return go("billing", "invoice", data={"invoice": await session_invoice(ctx.uow, sid)})
     flow, state = ELSEWHERE[choice]

@@ -210,3 +210,19 @@ async def test_the_accountant_sees_todays_payments_and_the_open_invoices(
     assert f"bi:{inv.id}" in choice_ids(today)
     assert readable(home + card + today)
     assert "CASH" not in texts(today)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_lead_pressing_the_invoice_button_is_refused(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    visit = await ready_visit(db, staff)
+    lead = await staff_chat(db, org, Role.LEAD_TECHNICIAN, locale)
+    await lead.say(choice="m:sessions")
+    shown = await lead.say(choice=f"ss:{visit.session_id}")
+    assert "sa:invoice" not in choice_ids(shown)
+    refused = await lead.say(choice="sa:invoice")  # a button id sent anyway
+    assert keys(refused) == ["error.permission_denied"]
+    async with db.read() as s:
+        assert (await s.scalars(select(Invoice).where(Invoice.session_id == visit.session_id))).first() is None
+    assert readable(refused)

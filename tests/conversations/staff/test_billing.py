@@ -224,5 +224,42 @@ async def test_a_lead_pressing_the_invoice_button_is_refused(
     refused = await lead.say(choice="sa:invoice")  # a button id sent anyway
     assert keys(refused) == ["error.permission_denied"]
     async with db.read() as s:
-        assert (await s.scalars(select(Invoice).where(Invoice.session_id == visit.session_id))).first() is None
+        made = (await s.scalars(select(Invoice).where(Invoice.session_id == visit.session_id))).first()
+    assert made is None
     assert readable(refused)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_an_overpayment_becomes_credit_that_pays_the_next_invoice(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    first = await ready_visit(db, staff)
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    await advisor.say(choice="m:sessions")
+    await advisor.say(choice=f"ss:{first.session_id}")
+    await advisor.say(choice="sa:invoice")
+    await advisor.say(choice="bv:issue")
+    inv = await invoice_of(db, first.session_id)
+    await advisor.say(choice="bv:pay")
+    await advisor.say(choice="pm:CASH")
+    await advisor.say(str(inv.total + Decimal("10")))
+    await advisor.say(choice="pr:none")
+    assert (await invoice_of(db, first.session_id)).status == "PAID"
+
+    second = await open_visit(db, staff, phone=first.phone)  # the same client, another visit
+    await add_job(db, staff, second, "Tyres", [(30, None)])
+    await approved_quote(db, staff, second)
+    await move(db, staff.advisor, second.session_id, S.QA_CHECK)
+    await tick_all(db, staff.lead, staff.org, second.session_id)
+    await move(db, staff.advisor, second.session_id, S.READY_FOR_PICKUP)
+    await advisor.say(choice="g:menu")
+    await advisor.say(choice="m:sessions")
+    await advisor.say(choice=f"ss:{second.session_id}")
+    await advisor.say(choice="sa:invoice")
+    card = await advisor.say(choice="bv:issue")
+    assert "bv:credit" in choice_ids(card)
+    used = await advisor.say(choice="bv:credit")
+    assert keys(used) == ["billing.credit_applied", "billing.invoice_card"]
+    assert "10.000" in plain(used[0].text)
+    assert (await invoice_of(db, second.session_id)).paid_amount == Decimal("10.000")
+    assert readable(card + used)

@@ -85,7 +85,7 @@ async def test_a_fleet_cars_issued_invoice_lets_it_go_unpaid_a_clients_does_not(
         async with db.unit_of_work(staff.manager) as uow:
             await change_status(uow, visit.session_id, S.COMPLETED, override_reason="steps tested elsewhere")
             await issue_invoice(uow, await create_invoice(uow, visit.session_id))
-    outcomes = []
+    outcomes: list[bool | str] = []
     for visit in (fleet, own):
         pin = (await session_row(db, visit.session_id)).delivery_pin
         try:

@@ -39,6 +39,7 @@ from garagebot.core.billing.views import invoice_view
 from garagebot.core.ids import InvoiceId, OrgId, SessionId
 from garagebot.core.models import Invoice, RepairSession
 from garagebot.core.money import format_money, parse_amount
+from garagebot.core.permissions import Permission
 
 FLOW = "billing"
 _WORDS = Vocabulary({
@@ -87,7 +88,7 @@ async def _today_reply(ctx: StepContext) -> Reply:
 async def home(ctx: StepContext) -> Step:
     chosen = c.chosen_id(ctx, "bi")
     if chosen is not None:
-        return go(FLOW, BillingState.INVOICE, data={"invoice": chosen})
+        return await _open(ctx, chosen)
     found = _WORDS.match(ctx.msg.text) if ctx.msg.text and ctx.msg.choice is None else None
     intent = ctx.msg.choice.removeprefix("bl:") if ctx.msg.choice else (found.intent if found else "")
     if intent == "today":
@@ -109,6 +110,13 @@ async def open_list(ctx: StepContext) -> Step:
     chosen = c.chosen_id(ctx, "bi")
     if chosen is None:
         return stay(reprompt=True)
+    return await _open(ctx, chosen)
+
+
+async def _open(ctx: StepContext, chosen: int) -> Step:
+    """An invoice of the sender's garage (another's is "not found"), for a role that bills."""
+    await ctx.uow.require(Permission.MANAGE_BILLING)
+    await ctx.uow.get(Invoice, chosen)
     return go(FLOW, BillingState.INVOICE, data={"invoice": chosen})
 
 

@@ -13,12 +13,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from garagebot.core.billing.invoices import create_invoice
 from garagebot.core.enums import OutboxKind, Role
 from garagebot.core.ids import OrgId, SessionId
 from garagebot.core.models import AuditEntry, Client, Invoice, OutboxRow, Payment, RepairSession
 from garagebot.core.repair.sessions import change_status
 from garagebot.core.uow import Database
-from tests.conftest import Staff
+from tests.conftest import Staff, make_staff, new_garage
 from tests.conversations.chat import keys
 from tests.conversations.staff.support import choice_ids, staff_chat, texts
 from tests.conversations.staff.test_qc import plain, readable
@@ -263,3 +264,18 @@ async def test_an_overpayment_becomes_credit_that_pays_the_next_invoice(
     assert "10.000" in plain(used[0].text)
     assert (await invoice_of(db, second.session_id)).paid_amount == Decimal("10.000")
     assert readable(card + used)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_an_invoice_of_another_garage_is_not_opened(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    other = await make_staff(db, await new_garage(db))
+    visit = await ready_visit(db, other)
+    async with db.unit_of_work(other.advisor) as uow:
+        theirs = await create_invoice(uow, visit.session_id)
+    accountant = await staff_chat(db, org, Role.ACCOUNTANT, locale)
+    await accountant.say(choice="m:billing")
+    refused = await accountant.say(choice=f"bi:{theirs}")
+    assert keys(refused) == ["error.not_found"]
+    assert (await accountant.chat.conversation()).state == "home"

@@ -25,7 +25,7 @@ from tests.conftest import Staff
 from tests.conversations.chat import keys
 from tests.conversations.staff.support import StaffChat, choice_ids, staff_chat
 from tests.conversations.staff.test_qc import plain, readable
-from tests.core.billing.helpers import Visit, add_job, open_visit
+from tests.core.billing.helpers import Visit, add_job, add_part, open_visit
 from tests.core.work.helpers import simple_steps
 
 LOCALES = ["en", "ar"]
@@ -183,3 +183,24 @@ async def test_after_the_clients_decision_only_a_revision_of_the_undecided_work_
     await advisor.say(choice="qa:yes")
     assert [q.status for q in await quotes_of(db, visit.session_id)] == ["PARTIALLY_APPROVED", "SENT"]
     assert readable(revised)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_part_reserved_after_the_draft_is_added_at_its_price(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    visit = await open_visit(db, staff)
+    await add_job(db, staff, visit, "Brakes", [(60, None)])
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    await open_quote(advisor, visit)
+    reservation = await add_part(db, org, visit, "Brake pads", Decimal("2"), Decimal("12.500"))
+    await advisor.say(choice="qa:add")
+    offered = await advisor.say(choice="qk:part")
+    assert keys(offered) == ["quote.part_prompt"]
+    assert f"qp:{reservation}" in choice_ids(offered)
+    added = await advisor.say(choice=f"qp:{reservation}")
+    assert keys(added) == ["quote.line_added", "quote.preview"]
+    [draft] = await quotes_of(db, visit.session_id)
+    part = (await lines_of(db, draft.id))[-1]
+    assert (part.kind, part.quantity, part.unit_price) == ("PART", Decimal("2.000"), Decimal("12.500"))
+    assert readable(offered + added)

@@ -131,7 +131,8 @@ async def part(ctx: StepContext) -> Step:
     if found is None:
         return stay(reprompt=True)
     r, i = found
-    new = NewLine(LineKind.PART, i.name_en, i.name_ar, Decimal(r.quantity), Decimal(r.unit_price))
+    new = NewLine(LineKind.PART, i.name_en, i.name_ar, Decimal(r.quantity), Decimal(r.unit_price),
+                  reservation_id=r.id)
     await add_quote_line(ctx.uow, _quote(ctx), new)
     return back_to_preview(ctx, Reply("quote.line_added"))
 

@@ -40,7 +40,7 @@ from garagebot.core.billing.states import DECIDED
 from garagebot.core.enums import ActorKind, Role
 from garagebot.core.errors import Conflict, InvalidInput, InvalidTransition
 from garagebot.core.ids import QuoteId, QuoteLineId, SessionId
-from garagebot.core.models import Quote, QuoteLine, RepairSession
+from garagebot.core.models import Quote, QuoteLine, RepairSession, Reservation
 from garagebot.core.money import Money, parse_amount, parse_decimal
 from garagebot.core.normalize import clean_text
 from garagebot.core.permissions import Permission, allowed
@@ -58,6 +58,7 @@ class NewLine:
     unit_price: str | Decimal
     line_discount: str | Decimal = "0"
     tax_category: TaxCategory | None = None
+    reservation_id: int | None = None  # a part reserved for the quote's session
 
 
 async def _lines(uow: UnitOfWork, quote_id: int) -> list[QuoteLine]:
@@ -249,6 +250,7 @@ def _new_input(line: NewLine, currency: str) -> LineInput:
         quantity=parse_decimal(line.quantity, 3, allow_zero=False, field="quantity"),
         unit_price=parse_amount(line.unit_price, currency, field="unit_price"),
         line_discount=parse_amount(line.line_discount, currency, field="line_discount"),
+        reservation_id=line.reservation_id,
     )
 
 
@@ -256,6 +258,9 @@ async def add_quote_line(uow: UnitOfWork, quote_id: QuoteId, line: NewLine) -> Q
     """Add a typed line (fee, surcharge, extra labour or part) to a draft."""
     await uow.require(Permission.MANAGE_BILLING)
     quote = await draft(uow, quote_id)
+    if line.reservation_id is not None \
+            and (await uow.get(Reservation, line.reservation_id)).session_id != quote.session_id:
+        raise InvalidInput("error.reservation_not_of_session")
     settings = await load_settings(uow)
     new = _new_input(line, quote.currency)
     await reprice(uow, quote, settings, [new])

@@ -202,5 +202,9 @@ async def test_a_part_reserved_after_the_draft_is_added_at_its_price(
     assert keys(added) == ["quote.line_added", "quote.preview"]
     [draft] = await quotes_of(db, visit.session_id)
     part = (await lines_of(db, draft.id))[-1]
-    assert (part.kind, part.quantity, part.unit_price) == ("PART", Decimal("2.000"), Decimal("12.500"))
+    assert (part.kind, part.quantity, part.unit_price, part.reservation_id) == (
+        "PART", Decimal("2.000"), Decimal("12.500"), reservation)
+    await advisor.say(choice="qa:add")
+    again = await advisor.say(choice="qk:part")
+    assert f"qp:{reservation}" not in choice_ids(again)  # on the quote now: not offered twice
     assert readable(offered + added)

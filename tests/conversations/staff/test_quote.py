@@ -26,6 +26,7 @@ from tests.conversations.chat import keys
 from tests.conversations.staff.support import StaffChat, choice_ids, staff_chat
 from tests.conversations.staff.test_qc import plain, readable
 from tests.core.billing.helpers import Visit, add_job, add_part, open_visit
+from tests.core.notify.harness import dispatcher, sent_to
 from tests.core.work.helpers import simple_steps
 
 LOCALES = ["en", "ar"]
@@ -105,6 +106,8 @@ async def test_the_advisor_edits_the_draft_and_sends_it_after_a_preview(
     [quote] = await quotes_of(db, visit.session_id)
     assert (quote.status, quote.discount_status) == ("SENT", "NONE")
     assert quote.discount_total > 0
+    await dispatcher(db).drain()  # "sent to the client": the approval link, by the notification rules
+    assert [m.key for m in await sent_to(db, org, visit.client_id)][-1] == "notify.approval_requested"
     assert readable(added + offered + removed + small + asked + sent)
 
 

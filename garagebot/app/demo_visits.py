@@ -24,9 +24,13 @@ from sqlalchemy import select
 from garagebot.app.demo_billing import Money, demo_photo
 from garagebot.app.demo_data import CLIENTS, STAFF, VEHICLES, VisitSpec
 from garagebot.core.actor import Actor
+from garagebot.core.billing.enums import PaymentMethod
+from garagebot.core.billing.invoices import create_invoice, issue_invoice
+from garagebot.core.billing.payments import record_payment
 from garagebot.core.enums import SessionStatus, Skill, StepStatus
+from garagebot.core.errors import DomainError
 from garagebot.core.ids import JobCardId, QcItemId, SessionId, StepId, TemplateId, UserId
-from garagebot.core.models import JobCard, RepairSession, SessionQcItem, Step, StepChecklistItem
+from garagebot.core.models import Invoice, JobCard, RepairSession, SessionQcItem, Step, StepChecklistItem
 from garagebot.core.ports import FileStorage
 from garagebot.core.repair.delivery import confirm_delivery
 from garagebot.core.repair.intake import open_session
@@ -170,10 +174,28 @@ class Visits:
         await self._status(sid, S.COMPLETED)
         if target is S.DELIVERED:
             self.clock.advance(30)
-            async with self.db.unit_of_work(self.advisor) as uow:
+            paid = await self._invoice_and_pay(sid)
+            # A visit with nothing to invoice goes on a manager's audited word.
+            who = self.advisor if paid else self.actors["manager"]
+            async with self.db.unit_of_work(who) as uow:
                 pin = (await uow.get(RepairSession, sid)).delivery_pin
-                outcome = await confirm_delivery(uow, sid, pin=pin)
+                reason = None if paid else "Paid at the counter before invoicing"
+                outcome = await confirm_delivery(uow, sid, pin=pin, override_reason=reason)
             assert outcome.delivered
+
+    async def _invoice_and_pay(self, sid: SessionId) -> bool:
+        """Invoice the visit and take its payment in cash; False when it has nothing to invoice."""
+        try:
+            async with self.db.unit_of_work(self.advisor) as uow:
+                invoice = await create_invoice(uow, sid)
+                await issue_invoice(uow, invoice)
+                inv = await uow.get(Invoice, invoice)
+                if inv.total > inv.paid_amount:
+                    await record_payment(uow, invoice, inv.total - inv.paid_amount, PaymentMethod.CASH)
+        except DomainError:
+            return False
+        self.clock.advance(5)
+        return True
 
     async def _status(self, sid: SessionId, to: S, note: str | None = None) -> None:
         async with self.db.unit_of_work(self.advisor) as uow:

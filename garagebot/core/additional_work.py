@@ -51,7 +51,9 @@ async def _draft_with(uow: UnitOfWork, rs: RepairSession, settings: BillingSetti
         await quotes.reprice(uow, quote, settings, [line])
         return quote
     quote = await quotes._new_version(uow, rs, settings, Money.zero(settings.currency).amount)
-    await quotes.reprice(uow, quote, settings, [*await estimated_lines(uow, rs.id, settings), line])
+    open_lines = quotes.still_open(await estimated_lines(uow, rs.id, settings),
+                                  await quotes.decided_sources(uow, rs.id))
+    await quotes.reprice(uow, quote, settings, [*open_lines, line])
     await uow.audit("quote", quote.id, "create", after={"session_id": rs.id, "version": quote.version})
     return quote
 

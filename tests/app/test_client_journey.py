@@ -38,7 +38,7 @@ from garagebot.core.uow import Database
 from tests.app.conftest import fake_twilio_settings
 from tests.conftest import Staff
 from tests.conversations.client.harness import LINES, PUBLIC_URL, Scene, Visit, plain, scene, visit
-from tests.core.repair.helpers import move, session_row, tick_all
+from tests.core.repair.helpers import move, paid_invoice, session_row, tick_all
 from tests.fakes import FakeClock
 from tests.webhooks.pages.conftest import form_of
 from tests.webhooks.pages.scene import png_data_url
@@ -302,6 +302,7 @@ async def test_a_client_follows_approves_and_rates_a_repair_from_the_phone(
     said = await phone.say(journey.pin, "the PIN")
     assert said.startswith(fill(journey.pin_reply, v, pin=pin))
     await move(db, staff.advisor, v.session_id, S.COMPLETED)
+    await paid_invoice(db, staff.org, v.session_id)  # chat billing: tests/conversations/staff/test_billing.py
     async with db.unit_of_work(staff.advisor) as uow:
         outcome = await confirm_delivery(uow, v.session_id, pin=pin)
     assert outcome.delivered

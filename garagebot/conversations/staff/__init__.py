@@ -8,11 +8,15 @@ main-menu entries; ``storage`` receives the files staff send from the chat.
 from __future__ import annotations
 
 from garagebot.conversations.router import MenuEntry, Opener, Registry
+from garagebot.conversations.staff.billing import BILLING
 from garagebot.conversations.staff.bookings import BOOKINGS
+from garagebot.conversations.staff.control import CONTROL
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
 from garagebot.conversations.staff.parts import PARTS
+from garagebot.conversations.staff.qc import QC
+from garagebot.conversations.staff.quote import QUOTE
 from garagebot.conversations.staff.sessions import SESSIONS
 from garagebot.conversations.staff.technician import Technician, read_lists_ahead
 from garagebot.core.enums import Role
@@ -36,6 +40,8 @@ MENU_ENTRIES = (
               ("bookings", "booking requests", "requests", "الحجوزات", "طلبات الحجز", "المواعيد")),
     MenuEntry("manager", "staff.menu_manager", "manager", Permission.VIEW_REPORTS,
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
+    MenuEntry("billing", "billing.menu", "billing", Permission.MANAGE_BILLING,
+              ("payments", "invoices", "billing", "المدفوعات", "الفواتير", "الحسابات")),
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -54,7 +60,7 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
-    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, BOOKINGS):
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

@@ -1,6 +1,7 @@
 """The manager's flow: today's figures on request, the overdue list (a
 session opens in the sessions flow, where a guard can be overridden), and
-discounts waiting for approval.
+discounts waiting for approval (approved, or refused with a reason; the
+quote's author is told either way).
 
 ```mermaid
 stateDiagram-v2
@@ -10,6 +11,8 @@ stateDiagram-v2
     home --> discounts: discounts
     overdue --> sessions.session: a session
     discounts --> discounts: approve a discount
+    discounts --> refuse: refuse a discount
+    refuse --> discounts: the reason
 ```
 """
 
@@ -23,6 +26,7 @@ from garagebot.conversations.staff.sessions import FLOW as SESSIONS
 from garagebot.conversations.staff.sessions import SessionsState
 from garagebot.conversations.text import Vocabulary
 from garagebot.conversations.types import Choice, Reply
+from garagebot.core.billing.discounts import refuse_quote_discount
 from garagebot.core.billing.quotes import approve_quote_discount
 from garagebot.core.ids import OrgId, QuoteId
 from garagebot.core.kpi import overdue_sessions, todays_kpis
@@ -42,6 +46,7 @@ class ManagerState(StrEnum):
     HOME = "home"
     OVERDUE = "overdue"
     DISCOUNTS = "discounts"
+    REFUSE = "refuse"
 
 
 async def home_prompt(ctx: StepContext) -> tuple[Reply, ...]:
@@ -94,22 +99,46 @@ async def overdue(ctx: StepContext) -> Step:
 
 async def discounts_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     rows = await pending_discounts(ctx.uow.session, OrgId(ctx.me.org_id))
-    choices = tuple(Choice(f"md:{r.quote_id}", "staff.discount_line", {
-        "number": r.number, "discount": format_money(Money(r.discount, r.currency), ctx.me.locale),
-        "total": format_money(Money(r.total, r.currency), ctx.me.locale)}) for r in rows)
+    choices: list[Choice] = []
+    for r in rows:
+        shown = {"number": r.number, "discount": format_money(Money(r.discount, r.currency), ctx.me.locale),
+                 "total": format_money(Money(r.total, r.currency), ctx.me.locale)}
+        choices += [Choice(f"md:{r.quote_id}", "staff.discount_line", shown),
+                    Choice(f"mr:{r.quote_id}", "advisor.discount_refuse_line", {"number": r.number})]
     return (Reply("staff.discounts_list", {"n": len(rows)}, (*choices, BACK)),)
 
 
+def _told(name: str | None) -> tuple[Reply, ...]:
+    return () if name is None else (Reply("advisor.author_told", {"name": name}),)
+
+
 async def discounts(ctx: StepContext) -> Step:
+    refused = c.chosen_id(ctx, "mr")
+    if refused is not None:
+        return go(FLOW, ManagerState.REFUSE, data={"quote": refused})
     chosen = c.chosen_id(ctx, "md")
     if chosen is None:
         return stay(reprompt=True)
-    await approve_quote_discount(ctx.uow, QuoteId(chosen))
-    return stay(Reply("staff.discount_approved"), reprompt=True)
+    told = await approve_quote_discount(ctx.uow, QuoteId(chosen))
+    return stay(Reply("staff.discount_approved"), *_told(told), reprompt=True)
+
+
+async def refuse_prompt(ctx: StepContext) -> tuple[Reply, ...]:
+    return (Reply("advisor.discount_refuse_reason", {}, (BACK,)),)
+
+
+async def refuse(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text:
+        return stay(reprompt=True)
+    told = await refuse_quote_discount(ctx.uow, QuoteId(c.data_int(ctx.data, "quote") or 0), reason=text)
+    return go(FLOW, ManagerState.DISCOUNTS, Reply("advisor.discount_refused"), *_told(told), data={},
+              remember=False)
 
 
 MANAGER = Flow(FLOW, ManagerState.HOME, {
     ManagerState.HOME: StateSpec(home_prompt, home, help_key="staff.help_manager"),
     ManagerState.OVERDUE: StateSpec(overdue_prompt, overdue, help_key="staff.help_manager"),
     ManagerState.DISCOUNTS: StateSpec(discounts_prompt, discounts, help_key="staff.help_manager"),
+    ManagerState.REFUSE: StateSpec(refuse_prompt, refuse, help_key="staff.help_manager"),
 })

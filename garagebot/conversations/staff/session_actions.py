@@ -1,41 +1,55 @@
 """What the buttons of a session's screen do, each one core service call:
-check in, send the quote (the draft, or one built from the session), mark
-ready, complete, deliver on the PIN, complete over a guard; and reading an
-ETA typed as "16:30" (today, the garage's time) or as hours from now."""
+check in, mark ready, complete, deliver on the PIN (a manager: over an
+unpaid invoice, with a reason), complete over a guard; the buttons that open
+another flow (quote, QC, invoice, deposit, more); and reading an ETA typed as
+"16:30" (today, the garage's time) or as hours from now."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from sqlalchemy import select
-
-from garagebot.conversations.router import StepContext
+from garagebot.conversations.router import Step, StepContext, go
 from garagebot.conversations.staff import common as c
+from garagebot.conversations.staff.billing_reads import session_invoice
+from garagebot.conversations.staff.quote import latest_or_new_quote
 from garagebot.conversations.types import Reply
-from garagebot.core.billing.enums import QuoteStatus
-from garagebot.core.billing.quote_flow import send_quote
-from garagebot.core.billing.quotes import create_quote
 from garagebot.core.enums import SessionStatus
-from garagebot.core.ids import QuoteId, SessionId
-from garagebot.core.models import Quote
-from garagebot.core.money import Money, format_money
+from garagebot.core.ids import SessionId
+from garagebot.core.jsonable import JsonValue
+from garagebot.core.models import RepairSession
 from garagebot.core.normalize import ascii_digits
+from garagebot.core.permissions import Permission
 from garagebot.core.repair.delivery import DeliveryOutcome, confirm_delivery
 from garagebot.core.repair.sessions import change_status, check_in, set_eta
 
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
-async def _send(ctx: StepContext, sid: SessionId) -> Reply:
-    draft = (await ctx.uow.session.execute(select(Quote.id).where(
-        Quote.organization_id == ctx.uow.org_id, Quote.session_id == sid,
-        Quote.status == QuoteStatus.DRAFT.value))).scalar()
-    quote_id = QuoteId(draft) if draft is not None else await create_quote(ctx.uow, sid)
-    await send_quote(ctx.uow, quote_id)
-    quote = await ctx.uow.get(Quote, quote_id)
-    total = format_money(Money(quote.total, quote.currency), ctx.me.locale)
-    return Reply("staff.quote_sent", {"version": quote.version, "total": total})
+# Buttons of the session screen that open another flow, with the session.
+ELSEWHERE = {"sa:quote": ("quote", "preview"), "sa:qc": ("qc", "checklist"),
+             "sa:invoice": ("billing", "invoice"), "sa:deposit": ("billing", "method"),
+             "sa:more": ("control", "menu")}
+
+_NEEDS = {"sa:quote": Permission.MANAGE_BILLING, "sa:invoice": Permission.MANAGE_BILLING,
+          "sa:deposit": Permission.MANAGE_BILLING, "sa:qc": Permission.QC_CHECK}
+
+
+async def elsewhere(ctx: StepContext, sid: SessionId, choice: str) -> Step:
+    """Open the flow of ``choice`` for the session (the invoice: the session's
+    live one, or a new draft; the quote: its latest version, or a new draft),
+    once the sender's role allows what it is for."""
+    await ctx.uow.require(_NEEDS.get(choice, Permission.CHANGE_SESSION_STATUS))
+    await ctx.uow.get(RepairSession, sid)  # of the sender's garage
+    if choice == "sa:invoice":
+        return go("billing", "invoice", data={"invoice": await session_invoice(ctx.uow, sid)})
+    flow, state = ELSEWHERE[choice]
+    if choice == "sa:quote":
+        await latest_or_new_quote(ctx.uow, sid)
+    data: dict[str, JsonValue] = {"session": sid}
+    if choice == "sa:deposit":
+        data["kind"] = "deposit"
+    return go(flow, state, data=data)
 
 
 async def run(ctx: StepContext, sid: SessionId, choice: str) -> Reply | None:
@@ -43,8 +57,6 @@ async def run(ctx: StepContext, sid: SessionId, choice: str) -> Reply | None:
     if choice == "sa:checkin":
         await check_in(ctx.uow, sid, None)
         return Reply("staff.checked_in")
-    if choice == "sa:quote":
-        return await _send(ctx, sid)
     if choice == "sa:ready":
         await change_status(ctx.uow, sid, SessionStatus.READY_FOR_PICKUP)
         return Reply("staff.marked_ready")
@@ -73,8 +85,9 @@ async def set_session_eta(ctx: StepContext, sid: SessionId, when: dt.datetime) -
     await set_eta(ctx.uow, sid, when)
 
 
-async def deliver(ctx: StepContext, sid: SessionId, pin: str) -> DeliveryOutcome:
-    return await confirm_delivery(ctx.uow, sid, pin=pin)
+async def deliver(ctx: StepContext, sid: SessionId, pin: str, *, override_reason: str | None = None,
+                  ) -> DeliveryOutcome:
+    return await confirm_delivery(ctx.uow, sid, pin=pin, override_reason=override_reason)
 
 
 async def complete_over_guard(ctx: StepContext, sid: SessionId, reason: str) -> None:

@@ -1,7 +1,11 @@
-"""The service advisor's sessions: lists (awaiting approval, parts, pickup,
-all active), a session's screen (check in, ETA, assign a step, send the
-quote, mark ready, complete, deliver with the client's PIN) and, for
-managers, completing over a guard with an audited reason.
+"""The service advisor's sessions: lists (awaiting approval, parts, quality
+check, pickup, all active), a session's screen (check in, ETA, assign a
+step, the quote, the quality check, complete, the invoice, a deposit,
+deliver with the client's PIN, "more") and, for managers, completing over a
+guard with an audited reason. Statuses show by their names, never codes.
+
+Delivery asks for the PIN only once the invoice allows the car to go (issued
+and paid, or on a fleet account); a manager may deliver over it with a reason.
 
 ```mermaid
 stateDiagram-v2
@@ -9,12 +13,20 @@ stateDiagram-v2
     lists --> list: a list (button or typed: "awaiting parts", "بانتظار القطع" …)
     lists --> session: session number / plate
     list --> session: a session / session number / plate
-    session --> session: check in / send quote / ready / complete
+    session --> session: check in / ready / complete
     session --> eta: ETA
     eta --> session: "16:30" or hours
     session --> step: assign
     step --> person: a step / a whole job card
     person --> session: a person (suggested first, with load and skill)
+    session --> quote.preview: quote
+    session --> qc.checklist: quality check
+    session --> billing.invoice: invoice
+    session --> billing.method: deposit
+    session --> control.menu: more
+    session --> session: deliver, invoice not paid (refused)
+    session --> deliver_override: deliver, invoice not paid (manager)
+    deliver_override --> pin: reason
     session --> pin: deliver
     pin --> lists: the client's PIN (wrong: asked again)
     session --> override: complete over a guard (manager)
@@ -34,14 +46,22 @@ from garagebot.conversations.text import Vocabulary, plate_in, session_number
 from garagebot.conversations.types import Choice, Reply
 from garagebot.core.enums import SessionStatus
 from garagebot.core.ids import OrgId, SessionId, UserId
+from garagebot.core.models import RepairSession
 from garagebot.core.permissions import Permission, allowed
+from garagebot.core.repair.delivery import invoice_block
+from garagebot.core.repair.machine import FINAL, OPEN
 from garagebot.core.repair.queries import active_board, session_detail
+from garagebot.core.repair.views import SessionDetail
 from garagebot.core.staff_views import find_active_session, session_steps
 
 FLOW = "sessions"
+S = SessionStatus
+QUOTABLE = OPEN | {S.COMPLETED}  # a car quoted late (nothing approved yet) can still be invoiced
+INVOICEABLE = frozenset({S.READY_FOR_PICKUP, S.COMPLETED})
 LISTS: dict[str, tuple[SessionStatus, ...] | None] = {
     "approval": (SessionStatus.AWAITING_CLIENT_APPROVAL,),
     "parts": (SessionStatus.AWAITING_PARTS,),
+    "qc": (SessionStatus.QA_CHECK,),
     "pickup": (SessionStatus.READY_FOR_PICKUP, SessionStatus.COMPLETED),
     "all": None,
 }
@@ -56,6 +76,7 @@ class SessionsState(StrEnum):
     PERSON = "person"
     PIN = "pin"
     OVERRIDE = "override"
+    DELIVER_OVERRIDE = "deliver_override"
 
 
 async def _typed_session(ctx: StepContext) -> SessionId | None:
@@ -72,13 +93,15 @@ def to_session(session_id: int, *replies: Reply) -> Step:
 
 
 async def lists_prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    choices = tuple(Choice(f"sl:{name}", f"staff.list_{name}") for name in LISTS)
+    choices = tuple(Choice(f"sl:{name}", "advisor.list_qc" if name == "qc" else f"staff.list_{name}")
+                    for name in LISTS)
     return (Reply("staff.sessions_lists", {}, choices),)
 
 
 _LIST_WORDS = Vocabulary({
     "approval": ("awaiting approval", "approval", "بانتظار الموافقة", "الموافقة", "موافقة"),
     "parts": ("awaiting parts", "parts", "بانتظار القطع", "القطع", "قطع", "قطع الغيار"),
+    "qc": ("quality check", "qc", "فحص الجودة", "الجودة"),
     "pickup": ("awaiting pickup", "pickup", "ready", "بانتظار الاستلام", "الاستلام", "جاهزة"),
     "all": ("all", "all active", "الكل", "الجميع", "كل السيارات"),
 })
@@ -115,30 +138,39 @@ async def list_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     return (Reply("staff.sessions_list", {"n": len(rows)}, (*choices, BACK)),)
 
 
+def _buttons(ctx: StepContext, d: SessionDetail) -> list[Choice]:
+    s, st = d.session, d.session.status
+    qc_left = sum(1 for i in d.qc_items if not i.done)
+    billing = allowed(ctx.me.role, Permission.MANAGE_BILLING)
+    return [Choice(cid, key) for cid, key, shown in (
+        ("sa:checkin", "staff.btn_check_in", s.checked_in_at is None and st not in FINAL),
+        ("sa:eta", "staff.btn_eta", st not in FINAL),
+        ("sa:assign", "staff.btn_assign", st not in FINAL),
+        ("sa:quote", "advisor.btn_quote", billing and st in QUOTABLE),
+        ("sa:qc", "advisor.btn_qc", st is SessionStatus.QA_CHECK and qc_left > 0),
+        ("sa:ready", "staff.btn_ready", st is SessionStatus.QA_CHECK and qc_left == 0 and bool(d.qc_items)),
+        ("sa:complete", "staff.btn_complete", st is SessionStatus.READY_FOR_PICKUP),
+        ("sa:invoice", "advisor.btn_invoice", billing and st in INVOICEABLE),
+        ("sa:deposit", "advisor.btn_deposit", billing and st in OPEN),
+        ("sa:deliver", "staff.btn_deliver", st is SessionStatus.COMPLETED),
+        ("sa:override", "staff.btn_override", st is SessionStatus.READY_FOR_PICKUP
+         and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
+        ("sa:more", "advisor.btn_more", st not in FINAL),
+    ) if shown]
+
+
 async def session_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     sid = c.data_session(ctx) or SessionId(0)
     d = await session_detail(ctx.uow.session, OrgId(ctx.me.org_id), sid)
     s = d.session
-    choices = [Choice(cid, key) for cid, key, shown in (
-        ("sa:checkin", "staff.btn_check_in", s.checked_in_at is None),
-        ("sa:eta", "staff.btn_eta", True),
-        ("sa:assign", "staff.btn_assign", True),
-        ("sa:quote", "staff.btn_send_quote", True),
-        ("sa:ready", "staff.btn_ready", SessionStatus.READY_FOR_PICKUP in d.next_statuses),
-        ("sa:complete", "staff.btn_complete", s.status is SessionStatus.READY_FOR_PICKUP),
-        ("sa:deliver", "staff.btn_deliver", s.status is SessionStatus.COMPLETED),
-        ("sa:override", "staff.btn_override", s.status is SessionStatus.READY_FOR_PICKUP
-         and allowed(ctx.me.role, Permission.OVERRIDE_GUARD)),
-    ) if shown]
     return (Reply("staff.session_card", {
         "number": s.number, "plate": d.vehicle.plate, "@status": f"status.session.{s.status.value.lower()}",
-        "client": d.client.name or "-",
-        "phone": d.client.phone, "complaint": s.complaint or "-", "eta": await c.local_time(ctx.uow, s.eta),
-    }, (*choices, BACK)),)
+        "client": d.client.name or "-", "phone": d.client.phone, "complaint": s.complaint or "-",
+        "eta": await c.local_time(ctx.uow, s.eta),
+    }, (*_buttons(ctx, d), BACK)),)
 
 
-_NEXT = {"sa:eta": SessionsState.ETA, "sa:assign": SessionsState.STEP, "sa:deliver": SessionsState.PIN,
-         "sa:override": SessionsState.OVERRIDE}
+_NEXT = {"sa:eta": SessionsState.ETA, "sa:assign": SessionsState.STEP, "sa:override": SessionsState.OVERRIDE}
 
 
 async def session(ctx: StepContext) -> Step:
@@ -146,10 +178,26 @@ async def session(ctx: StepContext) -> Step:
     choice = ctx.msg.choice or ""
     if choice in _NEXT:
         return go(FLOW, _NEXT[choice])
+    if choice == "sa:deliver":
+        return await _deliver(ctx, sid)
+    if choice in act.ELSEWHERE:
+        return await act.elsewhere(ctx, sid, choice)
     done = await act.run(ctx, sid, choice)
     if done is not None:
         return stay(done, reprompt=True)
     return await _open_typed(ctx)
+
+
+async def _deliver(ctx: StepContext, sid: SessionId) -> Step:
+    """The PIN is asked only once the invoice allows the car to go (a manager
+    may deliver over it, with a reason asked first)."""
+    rs = await ctx.uow.get(RepairSession, sid)
+    block = await invoice_block(ctx.uow.session, ctx.uow.org_id, rs)
+    if block is None:
+        return go(FLOW, SessionsState.PIN)
+    if allowed(ctx.me.role, Permission.OVERRIDE_GUARD):
+        return go(FLOW, SessionsState.DELIVER_OVERRIDE, Reply(block.key, dict(block.params)))
+    return stay(Reply(block.key, dict(block.params)), reprompt=True)
 
 
 async def eta(ctx: StepContext) -> Step:
@@ -195,11 +243,20 @@ async def person(ctx: StepContext) -> Step:
     return go(FLOW, SessionsState.SESSION, said, data=data, remember=False)
 
 
+async def deliver_override(ctx: StepContext) -> Step:
+    text = c.typed(ctx)
+    if not text:
+        return stay(Reply("advisor.deliver_override_prompt"))
+    return go(FLOW, SessionsState.PIN, data={**ctx.data, "override": text}, remember=False)
+
+
 async def pin(ctx: StepContext) -> Step:
     text = c.typed(ctx)
     if not text:
         return stay(Reply("staff.pin_prompt"))
-    outcome = await act.deliver(ctx, c.data_session(ctx) or SessionId(0), text)
+    reason = ctx.data.get("override")
+    outcome = await act.deliver(ctx, c.data_session(ctx) or SessionId(0), text,
+                                override_reason=reason if isinstance(reason, str) else None)
     if outcome.key is not None:
         return stay(Reply(outcome.key, dict(outcome.params)))
     return go(FLOW, SessionsState.LISTS, Reply("staff.delivered"), data={}, remember=False)
@@ -217,7 +274,8 @@ def _asking(key: str) -> StateSpec:
     async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
         return (Reply(key, {}, (BACK,)),)
 
-    handlers = {"staff.eta_prompt": eta, "staff.pin_prompt": pin, "staff.override_prompt": override}
+    handlers = {"staff.eta_prompt": eta, "staff.pin_prompt": pin, "staff.override_prompt": override,
+                "advisor.deliver_override_prompt": deliver_override}
     return StateSpec(prompt, handlers[key], help_key="staff.help_sessions")
 
 
@@ -230,4 +288,5 @@ SESSIONS = Flow(FLOW, SessionsState.LISTS, {
     SessionsState.PERSON: StateSpec(person_prompt, person, help_key="staff.help_sessions"),
     SessionsState.PIN: _asking("staff.pin_prompt"),
     SessionsState.OVERRIDE: _asking("staff.override_prompt"),
+    SessionsState.DELIVER_OVERRIDE: _asking("advisor.deliver_override_prompt"),
 })

@@ -78,11 +78,16 @@ async def _decided_quote(uow: UnitOfWork, rs: RepairSession) -> Quote | None:
 
 
 async def _approved(uow: UnitOfWork, quote: Quote) -> list[QuoteLine]:
+    """The approved lines of every decided version of the quote's session,
+    oldest version first (a revision carries only what was still undecided,
+    so each piece of approved work is on one version)."""
+    approved = (QuoteStatus.APPROVED.value, QuoteStatus.PARTIALLY_APPROVED.value)
     return list((await uow.session.scalars(
-        select(QuoteLine).where(
-            QuoteLine.organization_id == uow.org_id, QuoteLine.quote_id == quote.id,
+        select(QuoteLine).join(Quote, Quote.id == QuoteLine.quote_id).where(
+            QuoteLine.organization_id == uow.org_id, Quote.organization_id == uow.org_id,
+            Quote.session_id == quote.session_id, Quote.status.in_(approved),
             QuoteLine.decision == LineDecision.APPROVED.value,
-        ).order_by(QuoteLine.position, QuoteLine.id)
+        ).order_by(Quote.version, QuoteLine.position, QuoteLine.id)
     )).all())
 
 
@@ -164,23 +169,29 @@ async def locked_invoice(uow: UnitOfWork, invoice_id: InvoiceId) -> tuple[Invoic
     return inv, payer, Money(credit, inv.currency)
 
 
-async def notify_client(uow: UnitOfWork, inv: Invoice, key: str, params: dict[str, object]) -> None:
+async def notify_client(uow: UnitOfWork, inv: Invoice, key: str, params: dict[str, object]) -> bool:
     """Message the invoice's client (when the client pays it and agreed to messages)
     with its number, total and balance in the client's language (Money params
-    are formatted for that language too)."""
+    are formatted for that language too). Whether a message was queued."""
     if inv.payer_kind != PayerKind.CLIENT.value:
-        return
-    client = await uow.get(Client, inv.client_id)
-    if not client.messaging_consent:
-        return
+        return False
     c = inv.currency
+    return await message_client(uow, inv.client_id, key, {
+        "number": inv.number, "total": Money(inv.total, c), "balance": Money(inv.total - inv.paid_amount, c),
+        **params})
+
+
+async def message_client(uow: UnitOfWork, client_id: int, key: str, params: dict[str, object]) -> bool:
+    """Queue ``key`` to a client who agreed to messages, on their channel and
+    in their language (Money params formatted for it); whether it was queued."""
+    client = await uow.get(Client, client_id)
+    if not client.messaging_consent:
+        return False
     # The client's channel, as for the notification rules (core.notify.recipient).
     channel = await channel_to(uow, client.phone, key, client.locale)
-    uow.send(channel, client.phone, client.locale, key, {
-        "number": inv.number, "total": format_money(Money(inv.total, c), client.locale),
-        "balance": format_money(Money(inv.total - inv.paid_amount, c), client.locale),
-        **{k: format_money(v, client.locale) if isinstance(v, Money) else v for k, v in params.items()},
-    })
+    uow.send(channel, client.phone, client.locale, key,
+             {k: format_money(v, client.locale) if isinstance(v, Money) else v for k, v in params.items()})
+    return True
 
 
 async def issue_invoice(uow: UnitOfWork, invoice_id: InvoiceId) -> InvoiceStatus:

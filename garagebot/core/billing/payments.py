@@ -10,7 +10,7 @@ the payer's credit.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from garagebot.core.billing.enums import (
     PaymentMethod,
     PaymentStatus,
 )
-from garagebot.core.billing.invoices import locked_invoice, notify_client, payer_for_session
+from garagebot.core.billing.invoices import locked_invoice, message_client, notify_client, payer_for_session
 from garagebot.core.billing.ledger import (
     Allocated,
     Payer,
@@ -57,6 +57,7 @@ class PaymentResult:
     credit_balance: Money  # the payer's credit now
     invoices_settled: int  # invoices it paid in full
     repeated: bool  # the reference was seen before: nothing was done
+    receipt_sent: bool = False  # a receipt message to the client was queued
 
 
 def payment_method(value: PaymentMethod | str) -> PaymentMethod:
@@ -179,10 +180,10 @@ async def record_payment(
     targets = [Target(inv.id, inv.total, inv.paid_amount)]
     result = await settle(uow, row, payer, credit, sources, targets, AllocationCause.PAYMENT)
     await uow.session.refresh(inv)
-    await notify_client(uow, inv, "billing.payment_receipt", {
+    sent = await notify_client(uow, inv, "billing.payment_receipt", {
         "receipt": row.receipt_number, "amount": money,
     })
-    return result
+    return replace(result, receipt_sent=sent)
 
 
 async def record_deposit(
@@ -191,7 +192,7 @@ async def record_deposit(
 ) -> PaymentResult:
     """A deposit against a session before its invoice: kept as the payer's
     credit, marked for the session, and applied when its invoice is issued
-    (at once, if the session's invoice is already open)."""
+    (at once, if the session's invoice is already open). The client gets a receipt."""
     await uow.require(Permission.MANAGE_BILLING)
     how, ref = payment_method(method), _reference(reference)
     rs = await uow.get(RepairSession, session_id)
@@ -208,8 +209,12 @@ async def record_deposit(
         Invoice.status.in_([s.value for s in OPEN_INVOICE]),
     ))).all()
     targets = [Target(int(i), Decimal(t), Decimal(p)) for i, t, p in open_inv]
-    return await settle(uow, row, payer, credit, [Source(row.id, money.amount)], targets,
-                        AllocationCause.PAYMENT)
+    result = await settle(uow, row, payer, credit, [Source(row.id, money.amount)], targets,
+                          AllocationCause.PAYMENT)
+    sent = payer.kind is PayerKind.CLIENT and await message_client(
+        uow, rs.client_id, "billing.deposit_receipt", {
+            "number": rs.number, "receipt": row.receipt_number, "amount": money})
+    return replace(result, receipt_sent=sent)
 
 
 async def apply_credit(uow: UnitOfWork, invoice_id: InvoiceId) -> Money:

@@ -51,9 +51,9 @@ async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = C
     quote = await draft(uow, quote_id)
     lines = await _lines(uow, quote.id)
     if not lines:
-        raise InvalidInput("error.quote_empty", quote=quote.id)
+        raise InvalidInput("error.quote_empty", quote=quote.version)
     if quote.discount_status == DiscountStatus.PENDING.value:
-        raise InvalidTransition("error.discount_awaiting_approval", quote=quote.id)
+        raise InvalidTransition("error.discount_awaiting_approval", quote=quote.version)
     check(QUOTE_TRANSITIONS, "quote", quote.status, QuoteStatus.SENT)
     rs = await uow.get(RepairSession, quote.session_id, lock=True)
     settings = await load_settings(uow)

@@ -1,7 +1,9 @@
 """Drafting quotes: build a version from the session, edit a draft, discounts.
 
 Only a DRAFT version is edited. A sent (or decided) version is never changed:
-``revise_quote`` copies it into version + 1. Every edit reprices the whole
+``revise_quote`` copies what is still undecided into version + 1, and a
+version built after a decision leaves out the work the client already
+decided (approved work is never asked again). Every edit reprices the whole
 draft and re-checks its discount against the author's limit; a discount
 above the limit waits for a manager (Permission.APPROVE_DISCOUNT) and the
 draft cannot be sent until then.
@@ -30,13 +32,15 @@ from garagebot.core.billing.enums import (
     QuoteStatus,
     TaxCategory,
 )
+from garagebot.core.billing.notices import tell_author
 from garagebot.core.billing.pricing import LineInput, Totals, discount_percent, price_lines
 from garagebot.core.billing.settings import BillingSettings, load_settings
 from garagebot.core.billing.sources import estimated_lines
+from garagebot.core.billing.states import DECIDED
 from garagebot.core.enums import ActorKind, Role
 from garagebot.core.errors import Conflict, InvalidInput, InvalidTransition
 from garagebot.core.ids import QuoteId, QuoteLineId, SessionId
-from garagebot.core.models import Quote, QuoteLine, RepairSession
+from garagebot.core.models import Quote, QuoteLine, RepairSession, Reservation
 from garagebot.core.money import Money, parse_amount, parse_decimal
 from garagebot.core.normalize import clean_text
 from garagebot.core.permissions import Permission, allowed
@@ -54,6 +58,7 @@ class NewLine:
     unit_price: str | Decimal
     line_discount: str | Decimal = "0"
     tax_category: TaxCategory | None = None
+    reservation_id: int | None = None  # a part reserved for the quote's session
 
 
 async def _lines(uow: UnitOfWork, quote_id: int) -> list[QuoteLine]:
@@ -141,7 +146,11 @@ async def _new_version(uow: UnitOfWork, session: RepairSession, settings: Billin
     return quote
 
 
-def _source_key(row: QuoteLine) -> tuple[str, int | None, int | None, int | None] | None:
+# What a line sells: (kind, job card, step, part reservation).
+SourceKey = tuple[str, int | None, int | None, int | None]
+
+
+def _source_key(row: QuoteLine) -> SourceKey | None:
     if row.job_card_id is None and row.step_id is None and row.reservation_id is None:
         return None
     return (row.kind, row.job_card_id, row.step_id, row.reservation_id)
@@ -163,14 +172,43 @@ async def _carry_origins(uow: UnitOfWork, quote: Quote) -> None:
             row.origin_line_id = origins[key]
 
 
+async def decided_sources(uow: UnitOfWork, session_id: int) -> set[SourceKey] | None:
+    """The sources (job card, step, part) of lines the client already decided
+    (approved or declined) on any version of the session; None when no
+    version was decided yet."""
+    rows = (await uow.session.execute(
+        select(QuoteLine.kind, QuoteLine.job_card_id, QuoteLine.step_id, QuoteLine.reservation_id,
+               QuoteLine.decision)
+        .join(Quote, Quote.id == QuoteLine.quote_id)
+        .where(Quote.organization_id == uow.org_id, Quote.session_id == session_id,
+               Quote.status.in_([s.value for s in DECIDED]))
+    )).all()
+    if not rows:
+        return None
+    settled = (LineDecision.APPROVED.value, LineDecision.DECLINED.value)
+    return {(r.kind, r.job_card_id, r.step_id, r.reservation_id) for r in rows if r.decision in settled}
+
+
+def still_open(inputs: list[LineInput], decided: set[SourceKey] | None) -> list[LineInput]:
+    """``inputs`` less the work already decided (after a decision, lines with
+    no source, like the default fees, were asked already)."""
+    if decided is None:
+        return inputs
+    return [i for i in inputs if (i.job_card_id, i.step_id, i.reservation_id) != (None, None, None)
+            and (i.kind.value, i.job_card_id, i.step_id, i.reservation_id) not in decided]
+
+
 async def create_quote(uow: UnitOfWork, session_id: SessionId) -> QuoteId:
     """A new DRAFT version built from the session: labour from its job cards,
-    its parts, the garage's default fees. One draft per session at a time."""
+    its parts, the garage's default fees. One draft per session at a time.
+    After the client decided a version, only work not yet decided is quoted."""
     await uow.require(Permission.MANAGE_BILLING)
     session = await uow.get(RepairSession, session_id, lock=True)
     settings = await load_settings(uow)
     quote = await _new_version(uow, session, settings, Money.zero(settings.currency).amount)
-    await reprice(uow, quote, settings, await estimated_lines(uow, session.id, settings))
+    decided = await decided_sources(uow, session.id)
+    lines = still_open(await estimated_lines(uow, session.id, settings), decided)
+    await reprice(uow, quote, settings, lines)
     await _carry_origins(uow, quote)
     await uow.audit("quote", quote.id, "create", after={
         "session_id": session.id, "version": quote.version, **totals_snapshot(quote)})
@@ -178,8 +216,10 @@ async def create_quote(uow: UnitOfWork, session_id: SessionId) -> QuoteId:
 
 
 async def revise_quote(uow: UnitOfWork, quote_id: QuoteId) -> QuoteId:
-    """Version + 1 of a sent or decided quote, with the same lines (decisions
-    reset) and discount, as a DRAFT to edit. Only the latest version is revised."""
+    """Version + 1 of a sent or decided quote, as a DRAFT to edit, with the
+    same discount and the lines still to decide: pending and deferred ones
+    (approved and declined work is not asked again). Only the latest version
+    is revised."""
     await uow.require(Permission.MANAGE_BILLING)
     source = await uow.get(Quote, quote_id)
     session = await uow.get(RepairSession, source.session_id, lock=True)
@@ -187,7 +227,8 @@ async def revise_quote(uow: UnitOfWork, quote_id: QuoteId) -> QuoteId:
     quote = await _new_version(uow, session, settings, source.quote_discount)
     if quote.version != source.version + 1:
         raise Conflict("error.quote_not_latest", quote=source.id, version=source.version)
-    for row in await _lines(uow, source.id):
+    carried = (LineDecision.PENDING.value, LineDecision.DEFERRED.value)
+    for row in [r for r in await _lines(uow, source.id) if r.decision in carried]:
         copy = QuoteLine(organization_id=uow.org_id, quote_id=quote.id, decision=LineDecision.PENDING.value,
                          origin_line_id=row.origin_line_id or row.id)
         write_line(copy, row.position, stored_priced(row, quote.currency))
@@ -209,6 +250,7 @@ def _new_input(line: NewLine, currency: str) -> LineInput:
         quantity=parse_decimal(line.quantity, 3, allow_zero=False, field="quantity"),
         unit_price=parse_amount(line.unit_price, currency, field="unit_price"),
         line_discount=parse_amount(line.line_discount, currency, field="line_discount"),
+        reservation_id=line.reservation_id,
     )
 
 
@@ -216,6 +258,9 @@ async def add_quote_line(uow: UnitOfWork, quote_id: QuoteId, line: NewLine) -> Q
     """Add a typed line (fee, surcharge, extra labour or part) to a draft."""
     await uow.require(Permission.MANAGE_BILLING)
     quote = await draft(uow, quote_id)
+    if line.reservation_id is not None \
+            and (await uow.get(Reservation, line.reservation_id)).session_id != quote.session_id:
+        raise InvalidInput("error.reservation_not_of_session")
     settings = await load_settings(uow)
     new = _new_input(line, quote.currency)
     await reprice(uow, quote, settings, [new])
@@ -279,14 +324,18 @@ async def set_quote_discount(uow: UnitOfWork, quote_id: QuoteId, amount: str | D
         **totals_snapshot(quote)})
 
 
-async def approve_quote_discount(uow: UnitOfWork, quote_id: QuoteId) -> None:
-    """A manager approves a draft's discount that was above its author's limit."""
+async def approve_quote_discount(uow: UnitOfWork, quote_id: QuoteId) -> str | None:
+    """A manager approves a draft's discount that was above its author's limit;
+    its author is told (the name of who was told is returned, None if nobody)."""
     await uow.require(Permission.APPROVE_DISCOUNT)
     quote = await draft(uow, quote_id)
     if quote.discount_status != DiscountStatus.PENDING.value:
-        raise InvalidTransition("error.discount_not_pending", quote=quote.id)
+        raise InvalidTransition("error.discount_not_pending", quote=quote.version)
     quote.discount_status = DiscountStatus.APPROVED.value
     quote.discount_approved_by_id, quote.discount_approved_at = acting_user_id(uow), uow.now
     await uow.audit("quote", quote.id, "approve_discount", before={"discount_status": "PENDING"},
                     after={"discount_status": quote.discount_status, "discount_total": quote.discount_total})
     uow.emit("billing.discount_approved", {"quote_id": quote.id, "session_id": quote.session_id})
+    return await tell_author(uow, quote, "billing.discount_approved_notice", {
+        "discount": Money(quote.discount_total, quote.currency),
+        "total": Money(quote.total, quote.currency)})

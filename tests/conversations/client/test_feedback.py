@@ -12,14 +12,14 @@ from garagebot.core.repair.delivery import confirm_delivery
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.client.harness import ClientChat, Visit, audit_of, scene, visit
-from tests.core.repair.helpers import session_row, to_completed
+from tests.core.repair.helpers import session_row, to_deliverable
 
 S = SessionStatus
 
 
 async def delivered(db: Database, staff: Staff, locale: str = "en") -> Visit:
     v = await visit(db, staff, locale=locale, path=(S.DIAGNOSING,))
-    await to_completed(db, staff, v.session_id)
+    await to_deliverable(db, staff, v.session_id)
     pin = (await session_row(db, v.session_id)).delivery_pin
     async with db.unit_of_work(staff.advisor) as uow:
         await confirm_delivery(uow, v.session_id, pin=pin)

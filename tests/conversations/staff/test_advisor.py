@@ -14,7 +14,7 @@ from garagebot.core.work.templates import create_template
 from tests.conftest import Staff
 from tests.conversations.chat import keys
 from tests.conversations.staff.support import choice_ids, count, staff_chat, texts
-from tests.core.repair.helpers import open_direct, to_completed, to_ready
+from tests.core.repair.helpers import open_direct, to_deliverable, to_ready
 from tests.core.work.helpers import make_card, simple_steps
 
 
@@ -52,7 +52,11 @@ async def test_an_advisor_takes_in_a_car_by_chat_and_sends_the_quote(
     eta = await advisor.say("16:30")
     assert keys(eta)[0] == "staff.eta_set"
     assert "16:30" in eta[0].text
-    sent = await advisor.say(choice="sa:quote")
+    preview = await advisor.say(choice="sa:quote")
+    assert keys(preview) == ["quote.preview"]
+    assert "qa:send" in choice_ids(preview)
+    assert keys(await advisor.say(choice="qa:send")) == ["quote.confirm_send"]
+    sent = await advisor.say(choice="qa:yes")
     assert keys(sent)[0] == "staff.quote_sent"
     rs = await _session_of(db, org)
     assert rs.checked_in_at is not None
@@ -90,7 +94,7 @@ async def test_an_advisor_lists_sessions_assigns_a_step_and_marks_a_car_ready(
 @pytest.mark.parametrize("locale", ["en", "ar"])
 async def test_delivery_needs_the_clients_pin(db: Database, org: OrgId, staff: Staff, locale: str) -> None:
     sid = await open_direct(db, staff.advisor, 5)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     await advisor.say("menu")
     await advisor.say(choice="m:sessions")

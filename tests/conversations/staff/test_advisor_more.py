@@ -101,7 +101,7 @@ async def test_the_lists_of_sessions_awaiting_approval_and_parts(
     working = await _session_in(db, staff, 43, S.IN_PROGRESS)
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
     lists = await advisor.say(choice="m:sessions")
-    assert choice_ids(lists) == ["sl:approval", "sl:parts", "sl:pickup", "sl:all"]
+    assert choice_ids(lists) == ["sl:approval", "sl:parts", "sl:qc", "sl:pickup", "sl:all"]
 
     by_button = await advisor.say(choice="sl:approval")
     assert keys(by_button) == ["staff.sessions_list"]
@@ -168,7 +168,8 @@ async def test_a_car_is_marked_ready_only_once_its_checks_are_done(
         number = (await s.get(RepairSession, sid)).number  # type: ignore[union-attr]
     await advisor.say(choice="m:sessions")
     shown = await advisor.say(number)
-    assert "sa:ready" in choice_ids(shown)
+    assert "sa:qc" in choice_ids(shown)
+    assert "sa:ready" not in choice_ids(shown)
 
     refused = await advisor.say(choice="sa:ready")
     assert keys(refused)[0] == "error.session_qc_incomplete"

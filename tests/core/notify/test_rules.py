@@ -26,7 +26,7 @@ from tests.conftest import Staff
 from tests.core.billing.helpers import invoiced_visit
 from tests.core.inventory.support import new_item
 from tests.core.notify.harness import Sent, dispatcher, sent_to, token_of
-from tests.core.repair.helpers import to_completed, to_ready
+from tests.core.repair.helpers import to_deliverable, to_ready
 from tests.core.work.helpers import make_card, simple_steps
 from tests.fakes import MemoryFileStorage
 from tests.webhooks.pages.scene import SECRET, open_visit, quoted_visit, set_consent
@@ -168,7 +168,7 @@ async def test_an_issued_invoice_tells_the_client_the_amount_and_the_link(db: Da
 
 async def test_a_delivered_car_brings_a_rating_request_with_five_choices(db: Database, staff: Staff) -> None:
     visit = await open_visit(db, staff)
-    await to_completed(db, staff, visit.session_id)
+    await to_deliverable(db, staff, visit.session_id)
     async with db.read() as s:
         pin = (await s.execute(select(RepairSession.delivery_pin).where(
             RepairSession.id == visit.session_id))).scalar_one()

@@ -16,6 +16,7 @@ from garagebot.core.models import (
     AuditEntry,
     Client,
     Counter,
+    Invoice,
     JobCard,
     MediaFile,
     OutboxRow,
@@ -193,3 +194,25 @@ async def footprint(db: Database, org: OrgId) -> dict[str, int]:
         taken = select(func.coalesce(func.sum(Counter.value), 0)).where(Counter.organization_id == org)
         counts["numbers_taken"] = int((await s.execute(taken)).scalar_one())
         return counts
+
+
+async def paid_invoice(db: Database, org: OrgId, sid: SessionId, total: Decimal = Decimal("10.000")) -> None:
+    """A paid invoice for the session, written as a row (billing is tested on its
+    own): what delivery needs."""
+    async with db.raw_transaction() as s:
+        rs = await s.get(RepairSession, sid)
+        assert rs is not None
+        zero = Decimal("0.000")
+        s.add(Invoice(
+            organization_id=org, number=f"INV-T-{sid}", session_id=sid, client_id=rs.client_id,
+            payer_kind="CLIENT", payer_id=rs.client_id, billing_mode="quoted", status="PAID", currency="JOD",
+            subtotal=total, discount_total=zero, net_total=total, tax_total=zero, total=total,
+            paid_amount=total,
+            issued_at=db.clock.now(), created_at=db.clock.now(),
+        ))
+
+
+async def to_deliverable(db: Database, staff: Staff, sid: SessionId) -> None:
+    """COMPLETED, with its invoice paid: ready to hand over on the client's PIN."""
+    await to_completed(db, staff, sid)
+    await paid_invoice(db, staff.org, sid)

@@ -18,7 +18,7 @@ from tests.core.repair.helpers import (
     history,
     open_direct,
     session_row,
-    to_completed,
+    to_deliverable,
 )
 
 
@@ -33,7 +33,7 @@ async def _deliver(
 
 async def test_the_clients_pin_delivers_the_car(db: Database, staff: Staff) -> None:
     sid = await open_direct(db, staff.advisor)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     pin = (await session_row(db, sid)).delivery_pin
     outcome = await _deliver(db, staff, sid, pin=f" {pin} ")
     assert outcome.delivered
@@ -48,7 +48,7 @@ async def test_the_clients_pin_delivers_the_car(db: Database, staff: Staff) -> N
 
 async def test_a_pin_in_arabic_digits_is_accepted(db: Database, staff: Staff) -> None:
     sid = await open_direct(db, staff.advisor)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     pin = (await session_row(db, sid)).delivery_pin
     arabic = pin.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     assert (await _deliver(db, staff, sid, pin=arabic)).delivered
@@ -56,7 +56,7 @@ async def test_a_pin_in_arabic_digits_is_accepted(db: Database, staff: Staff) ->
 
 async def test_wrong_pins_are_counted_and_then_only_a_signature_delivers(db: Database, staff: Staff) -> None:
     sid = await open_direct(db, staff.advisor)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     wrong = f"{(int((await session_row(db, sid)).delivery_pin) + 1) % 10_000:04d}"
     for attempt in range(1, MAX_PIN_FAILURES + 1):
         outcome = await _deliver(db, staff, sid, pin=wrong)
@@ -75,7 +75,7 @@ async def test_wrong_pins_are_counted_and_then_only_a_signature_delivers(db: Dat
 
 async def test_a_signature_of_this_session_delivers_and_is_kept(db: Database, staff: Staff) -> None:
     sid = await open_direct(db, staff.advisor)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     signature = await add_media(db, staff.org, "signature", sid)
     outcome = await _deliver(db, staff, sid, media=signature)
     assert outcome.delivered
@@ -88,7 +88,7 @@ async def test_a_photo_or_another_sessions_or_garages_signature_does_not_deliver
 ) -> None:
     sid = await open_direct(db, staff.advisor, 1)
     other = await open_direct(db, staff.advisor, 2)
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     photo = await add_media(db, staff.org, "photo", sid)
     foreign_session = await add_media(db, staff.org, "signature", other)
     foreign_garage = await add_media(db, await new_garage(db), "signature", None)
@@ -117,7 +117,7 @@ async def test_delivery_needs_exactly_one_proof_a_completed_session_and_an_advis
         await _deliver(db, staff, sid, pin=pin)
     assert err2.value.key == "error.session_transition_forbidden"
     assert (await session_row(db, sid)).delivery_pin_failures == 0
-    await to_completed(db, staff, sid)
+    await to_deliverable(db, staff, sid)
     with pytest.raises(PermissionDenied):
         async with db.unit_of_work(staff.lead) as uow:
             await confirm_delivery(uow, sid, pin=pin)

@@ -190,7 +190,7 @@ async def test_no_button_of_another_garage_works_for_its_staff(
         "pi": (Role.TECHNICIAN, [*cb("m:jobs"), "start 1", *cb("ts:parts")], [*cb(f"pi:{g.item}"), "1"]),
         "pr": (Role.TECHNICIAN, [*cb("m:jobs"), "start 1", *cb("ts:parts")],
                cb(f"pr:{g.reservation}", "rp:pick", f"pr:{g.reservation}", "rp:return")),
-        "it": (Role.ADVISOR, [*cb("m:intake"), "0791234567", "12-34567", "Squeaking brakes", "done"],
+        "it": (Role.ADVISOR, [*cb("m:intake"), "0791234567", "Sami", "12-34567", "Squeaking brakes", "done"],
                cb(f"it:{g.template}")),
     }[case]
     assert their_sid
@@ -208,7 +208,7 @@ async def test_no_button_of_another_garage_works_for_its_staff(
     told = await _attack(bot, g, Presser(bot, tg), route, attack)
     gone = {"error.not_found", "staff.exception_gone", "staff.review_gone", "staff.parts_none"}
     assert gone & set(told), told  # garage A's id is not found in garage B
-    assert gone | {"staff.assign_prompt", "staff.skip_prompt", "bot.not_understood", "bot.menu",
+    assert gone | {"floor.assign_prompt", "staff.skip_prompt", "bot.not_understood", "bot.menu",
                    "staff.parts_search_hint", "staff.parts_search",
                    "staff.not_understood_part"} >= set(told), told
 

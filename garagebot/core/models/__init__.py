@@ -16,6 +16,7 @@ from garagebot.core.models.billing import (
     QuoteLine,
 )
 from garagebot.core.models.clients import Client, Vehicle
+from garagebot.core.models.console import ConsoleCredential, ConsoleSession, ConsoleToken, SignInAttempt
 from garagebot.core.models.infra import (
     AuditChain,
     AuditEntry,
@@ -74,6 +75,9 @@ __all__ = [
     "Client",
     "ClientNotice",
     "ClientRating",
+    "ConsoleCredential",
+    "ConsoleSession",
+    "ConsoleToken",
     "Conversation",
     "CostLayer",
     "Counter",
@@ -107,6 +111,7 @@ __all__ = [
     "SessionQcItem",
     "SessionStatusChange",
     "ShortLink",
+    "SignInAttempt",
     "Step",
     "StepChecklistItem",
     "StepException",

@@ -1,0 +1,67 @@
+"""The dashboard (KPI tiles, each a link to its list) and the member's own
+account page (their signed-in browsers; sign out one or everywhere)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from garagebot.admin_web.deps import deps
+from garagebot.admin_web.frame import Ctx, page, redirect, render
+from garagebot.core import kpi
+from garagebot.core.actor import Actor
+from garagebot.core.console import sessions
+from garagebot.core.enums import Channel, SessionStatus
+from garagebot.core.permissions import Permission, allowed
+
+
+@page(Permission.VIEW_BOARD)
+async def dashboard(ctx: Ctx) -> web.StreamResponse:
+    me, db = ctx.me, deps(ctx.request).db
+    now = db.clock.now()
+    async with db.read() as s:
+        figures = await kpi.todays_kpis(s, me.org_id, now)
+        overdue = await kpi.overdue_sessions(s, me.org_id, now, limit=10)
+    tiles = [
+        ("console.kpi.cars", ctx.text.number(figures.cars_in_garage), "/board", False),
+        ("console.kpi.in_progress", ctx.text.number(figures.jobs_in_progress), "/board", False),
+        ("console.kpi.awaiting_approval", ctx.text.number(figures.awaiting_approval),
+         f"/sessions?status={SessionStatus.AWAITING_CLIENT_APPROVAL.value}", False),
+        ("console.kpi.overdue", ctx.text.number(figures.overdue), "/sessions?overdue=1", figures.overdue > 0),
+    ]
+    if allowed(me.role, Permission.VIEW_REPORTS):
+        tiles += [("console.kpi.revenue_today", ctx.text.money(figures.revenue_today), "", False),
+                  ("console.kpi.revenue_month", ctx.text.money(figures.revenue_month), "", False)]
+    return render(ctx, "dashboard.html", {"tiles": tiles, "overdue": overdue})
+
+
+@page()
+async def account(ctx: Ctx) -> web.StreamResponse:
+    me, db = ctx.me, deps(ctx.request).db
+    async with db.read() as s:
+        mine = await sessions.list_sessions(s, me.org_id, me.user_id, db.clock.now())
+    return render(ctx, "account.html", {"sessions": mine, "current": me.session_id})
+
+
+@page()
+async def end_session(ctx: Ctx) -> web.StreamResponse:
+    me = ctx.me
+    session_id = int(ctx.request.match_info["id"])
+    async with deps(ctx.request).db.unit_of_work(Actor.user(me.org_id, me.user_id, Channel.WEB)) as uow:
+        await sessions.revoke(uow, session_id)
+    raise redirect("/account", "saved")
+
+
+@page()
+async def end_everywhere(ctx: Ctx) -> web.StreamResponse:
+    me = ctx.me
+    async with deps(ctx.request).db.unit_of_work(Actor.user(me.org_id, me.user_id, Channel.WEB)) as uow:
+        await uow.user()
+        await sessions.revoke_all(uow, me.user_id, "sign_out_everywhere")
+    raise redirect("/signin", "sessions_ended")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", dashboard)
+    app.router.add_get("/account", account)
+    app.router.add_post(r"/account/sessions/{id:\d+}/end", end_session)
+    app.router.add_post("/account/signout-everywhere", end_everywhere)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from garagebot.core.i18n import Translator
+from garagebot.core.ports import FileStorage
 from garagebot.core.uow import Database
 
 
@@ -29,6 +30,7 @@ class ConsoleConfig:
 class ConsoleDeps:
     db: Database
     translator: Translator
+    storage: FileStorage
 
 
 DepsGetter = Callable[[web.Application], ConsoleDeps]

@@ -11,7 +11,7 @@ from garagebot.app.keys import RUNTIME, SETTINGS
 
 def _deps(app: web.Application) -> ConsoleDeps:
     rt = app[RUNTIME]
-    return ConsoleDeps(rt.db, rt.translator)
+    return ConsoleDeps(rt.db, rt.translator, rt.storage)
 
 
 def console_room(app: web.Application) -> None:

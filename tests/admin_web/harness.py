@@ -40,7 +40,7 @@ class Browser:
 
     async def get(self, path: str, **kw: object) -> tuple[int, str]:
         resp = await self.client.get(path, allow_redirects=False, **kw)  # type: ignore[arg-type]
-        body = await resp.text()
+        body = (await resp.read()).decode("utf-8", errors="replace")
         found = _CSRF.search(body)
         if found:
             self.csrf = found.group(1)

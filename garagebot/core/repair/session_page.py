@@ -1,0 +1,85 @@
+"""What the console's session page shows beyond ``queries.session_detail``:
+every quote version with its lines, decisions and who signed it; the
+invoices; and the messages sent to the client (with delivery status).
+Read-only, scoped to one garage; a fixed number of statements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garagebot.core.billing.views import InvoiceView, QuoteView, invoice_view, quote_view
+from garagebot.core.enums import OutboxKind
+from garagebot.core.ids import InvoiceId, MediaId, OrgId, QuoteId, SessionId
+from garagebot.core.models import Invoice, MediaFile, OutboxRow, Quote, QuoteApproval
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    signer_name: str
+    signed_at: dt.datetime
+    media_id: MediaId
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteWithSignature:
+    quote: QuoteView
+    signature: Signature | None
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message queued to the client: its key and parameters (rendered by the
+    reader's catalog), channel, delivery status and times."""
+
+    key: str
+    params: dict[str, object]
+    channel: str
+    status: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+async def session_quotes(session: AsyncSession, org_id: OrgId,
+                         session_id: SessionId) -> list[QuoteWithSignature]:
+    """Every quote version of the session, newest first, with its signature."""
+    ids = (await session.scalars(select(Quote.id).where(
+        Quote.organization_id == org_id, Quote.session_id == session_id)
+        .order_by(Quote.version.desc()))).all()
+    approvals = {a.quote_id: a for a in (await session.scalars(select(QuoteApproval).where(
+        QuoteApproval.organization_id == org_id, QuoteApproval.session_id == session_id))).all()}
+    out = []
+    for quote_id in ids:
+        a = approvals.get(quote_id)
+        sig = Signature(a.signer_name, a.signed_at, MediaId(a.signature_media_id)) if a else None
+        out.append(QuoteWithSignature(await quote_view(session, org_id, QuoteId(quote_id)), sig))
+    return out
+
+
+async def session_invoices(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> list[InvoiceView]:
+    ids = (await session.scalars(select(Invoice.id).where(
+        Invoice.organization_id == org_id, Invoice.session_id == session_id).order_by(Invoice.id))).all()
+    return [await invoice_view(session, org_id, InvoiceId(i)) for i in ids]
+
+
+async def client_messages(session: AsyncSession, org_id: OrgId, phone: str, since: dt.datetime,
+                          *, limit: int = 100) -> list[SentMessage]:
+    """Messages queued to the client's phone (any channel) since the session opened, oldest first."""
+    rows = (await session.scalars(select(OutboxRow).where(
+        OutboxRow.organization_id == org_id, OutboxRow.kind == OutboxKind.MESSAGE.value,
+        OutboxRow.recipient == phone, OutboxRow.created_at >= since)
+        .order_by(OutboxRow.created_at, OutboxRow.id).limit(limit))).all()
+    return [SentMessage(r.topic, dict(r.payload.get("params") or {}),  # type: ignore[call-overload]
+                        r.channel or "", r.status, r.created_at, r.sent_at) for r in rows]
+
+
+async def signature_file(session: AsyncSession, org_id: OrgId, session_id: SessionId,
+                         media_id: MediaId) -> MediaFile | None:
+    """The signature image of one of the session's approvals (None otherwise)."""
+    return (await session.execute(
+        select(MediaFile).join(QuoteApproval, QuoteApproval.signature_media_id == MediaFile.id)
+        .where(MediaFile.organization_id == org_id, QuoteApproval.organization_id == org_id,
+               QuoteApproval.session_id == session_id, MediaFile.id == media_id))).scalar_one_or_none()

@@ -17,7 +17,7 @@ from garagebot.core.uow import Database
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[[web.Application], Awaitable[Client]]
-PASSWORD = "floor-manager-2026"
+PASSWORD = "floor-manager-2026"  # noqa: S105  (a test password)
 _CSRF = re.compile(r'name="_csrf" value="([0-9a-f]+)"')
 
 

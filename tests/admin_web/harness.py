@@ -65,3 +65,25 @@ class Browser:
         if result[0] == 303:
             await self.get("/")
         return result
+
+
+async def link_telegram(db: Database, actor: Actor, telegram_id: int) -> None:
+    """Give ``actor`` a linked Telegram chat (test setup)."""
+    from sqlalchemy import update
+
+    from garagebot.core.models import User
+
+    async with db.raw_transaction() as s:
+        await s.execute(update(User).where(User.id == actor.id).values(telegram_user_id=telegram_id))
+
+
+async def sent_to(db: Database, recipient: str, key: str) -> list[dict[str, object]]:
+    """The params of every message with ``key`` queued to ``recipient``."""
+    from sqlalchemy import select
+
+    from garagebot.core.models import OutboxRow
+
+    async with db.read() as s:
+        rows = (await s.scalars(select(OutboxRow).where(OutboxRow.recipient == recipient,
+                                                        OutboxRow.topic == key).order_by(OutboxRow.id))).all()
+    return [dict(r.payload.get("params") or {}) for r in rows]  # type: ignore[call-overload]

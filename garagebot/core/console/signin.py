@@ -52,7 +52,8 @@ def lock_length(failures: int) -> dt.timedelta:
 async def _ip_blocked(db: Database, ip: str, now: dt.datetime) -> bool:
     async with db.read() as s:
         failures = await s.scalar(select(func.count()).select_from(SignInAttempt).where(
-            SignInAttempt.ip == ip, SignInAttempt.ok.is_(False), SignInAttempt.at > now - PER_IP_WINDOW))
+            SignInAttempt.ip == ip, SignInAttempt.ok.is_(False), SignInAttempt.at > now - PER_IP_WINDOW,
+            SignInAttempt.at <= now))
     return int(failures or 0) >= PER_IP_FAILURES
 
 

@@ -20,6 +20,7 @@ class ConsoleConfig:
 
     secret: str
     base_url: str
+    bot_username: str | None = None
 
     @property
     def secure_cookies(self) -> bool:

@@ -57,6 +57,11 @@ class Text:
         """A session status for people (never the raw code)."""
         return self(f"status.session.{str(value).lower()}")
 
+    def label(self, prefix: str, code: str) -> str:
+        """The name of ``code`` under ``prefix`` (``prefix.other`` when the catalog has none)."""
+        key = f"{prefix}.{code}"
+        return self(key) if self.translator.has(self.locale, key) else self(f"{prefix}.other")
+
     def role(self, value: object) -> str:
         return self(f"console.role.{value}")
 

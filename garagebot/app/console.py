@@ -16,4 +16,6 @@ def _deps(app: web.Application) -> ConsoleDeps:
 
 def console_room(app: web.Application) -> None:
     settings = app[SETTINGS]
-    setup_console(app, ConsoleConfig(secret=settings.secret(), base_url=settings.base_url), _deps)
+    setup_console(app, ConsoleConfig(
+        secret=settings.secret(), base_url=settings.base_url,
+        bot_username=settings.telegram_bot_username), _deps)

@@ -19,13 +19,30 @@ from tests.admin_web.scene import signed_visit
 from tests.conftest import Staff, make_staff, new_garage
 
 ROLES = ("owner", "manager", "advisor", "lead", "tech", "assistant", "inventory", "accountant")
-# Which roles may change a session's status (core/permissions.py: CHANGE_SESSION_STATUS).
+# Which roles may (core/permissions.py): change a session's status, manage staff, manage the garage.
 MOVERS = {"owner", "manager", "advisor", "lead"}
+MANAGERS = {"owner", "manager"}
+OWNERS = {"owner"}
 
 
 def pages(session_id: int, media_id: int) -> list[str]:
     return ["/", "/board", "/sessions", "/sessions?q=SES&status=DIAGNOSING", f"/sessions/{session_id}",
             f"/sessions/{session_id}/signature/{media_id}", "/account"]
+
+
+def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
+    """Pages only some roles may see, with those roles."""
+    return [("/staff", MANAGERS), (f"/staff/{member_id}", MANAGERS), ("/audit", OWNERS),
+            ("/audit?verify=1&entity=user", OWNERS)]
+
+
+def staff_posts(member_id: int) -> list[tuple[str, dict[str, str]]]:
+    return [(f"/staff/{member_id}/role", {"role": "technician"}),
+            (f"/staff/{member_id}/skills", {"skill": "ac"}),
+            (f"/staff/{member_id}/language", {"locale": "ar"}),
+            (f"/staff/{member_id}/active", {"active": "0"}),
+            (f"/staff/{member_id}/password", {"login": "x.y.z", "password": "a-long-enough-one"}),
+            (f"/staff/{member_id}/invite", {}), (f"/staff/{member_id}/link-code", {})]
 
 
 async def audit_count(db: Database, org: int) -> int:
@@ -59,6 +76,10 @@ async def test_every_role_sees_every_page_it_may_and_valid_html(
                 assert f'lang="{lang}"' in body
                 assert ('dir="rtl"' in body) == (lang == "ar")
                 assert "{" not in body.split("<body>", 1)[1].replace("{}", ""), path
+        for path, roles in managed_pages(staff.id(staff.assistant)):
+            status, body = await browser.get(path)
+            assert status == (200 if role in roles else 403), (path, status)
+            assert html_problems(body) == [], (path, lang)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -98,6 +119,22 @@ async def test_another_garages_member_gets_404_for_every_record_and_changes_noth
     assert status == 404
     status, body = await browser.get("/sessions")
     assert v.number not in body
+    for path, _ in managed_pages(staff.id(staff.assistant))[1:2]:
+        assert (await browser.get(path))[0] == 404
+    for path, data in staff_posts(staff.id(staff.assistant)):
+        assert (await browser.post(path, data))[0] == 404, path
+    assert await audit_count(db, staff.org) == before
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in MANAGERS])
+async def test_staff_changes_are_refused_to_other_roles_and_change_nothing(
+    browser: Browser, db: Database, staff: Staff, role: str
+) -> None:
+    await browser.sign_in(await give_password(db, getattr(staff, role)))
+    await browser.get("/")
+    before = await audit_count(db, staff.org)
+    for path, data in staff_posts(staff.id(staff.assistant)):
+        assert (await browser.post(path, data))[0] == 403, path
     assert await audit_count(db, staff.org) == before
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from garagebot.core.enums import Role
+from garagebot.core.actor import Actor
+from garagebot.core.enums import Channel, Role
 from garagebot.core.errors import NotFound
 from garagebot.core.ids import OrgId, UserId
 from garagebot.core.models import ConsoleSession, Organization, User
@@ -60,6 +61,11 @@ class SignedIn:
     timezone: str
     token_hash: str
     last_seen_at: dt.datetime
+
+    @property
+    def actor(self) -> Actor:
+        """The member as the actor of a unit of work (roles are re-checked by the services)."""
+        return Actor.user(self.org_id, self.user_id, Channel.WEB)
 
 
 @dataclass(frozen=True, slots=True)

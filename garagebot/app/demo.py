@@ -22,6 +22,7 @@ from garagebot.app import demo_data as data
 from garagebot.app.demo_visits import ReplayClock, Visits
 from garagebot.app.storage import LocalFileStorage
 from garagebot.core.actor import Actor
+from garagebot.core.console.accounts import set_password
 from garagebot.core.enums import Channel, Role
 from garagebot.core.ids import ClientId, OrgId, TemplateId, UserId
 from garagebot.core.models import Organization, RepairSession, User
@@ -33,6 +34,9 @@ from garagebot.core.uow import Database
 from garagebot.core.work.templates import ChecklistItemSpec, StepSpec, create_template
 
 REPLAY_HOURS = 14 * 24  # the replay starts this long before "now"
+# The web console's demo sign-ins (staff key, login, password): demo data, not secrets.
+CONSOLE_SIGN_INS = (("owner", "nour.owner", "demo-owner-2026"),
+                    ("manager", "nour.manager", "demo-manager-2026"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,7 @@ async def seed_demo(db: Database, storage: FileStorage | None = None) -> DemoIde
                                         name_ar=data.GARAGE.name_ar, timezone=data.GARAGE.timezone,
                                         currency=data.GARAGE.currency, default_locale="ar")
         staff = await _staff(db, org)
+        await _console_passwords(db, org, staff)
         actors = {p.key: Actor.user(org, p.user_id, Channel.TELEGRAM) for p in staff}
         templates = await _templates(db, actors["lead"])
         await _clients(db, actors["advisor"])
@@ -135,6 +140,20 @@ async def _staff(db: Database, org: OrgId) -> tuple[DemoPerson, ...]:
                                     telegram_user_id=p.telegram_user_id, skills=p.skills)
             made.append(_person(p, uid))
     return tuple(made)
+
+
+async def _console_passwords(db: Database, org: OrgId, staff: tuple[DemoPerson, ...]) -> None:
+    people = {p.key: p for p in staff}
+    async with db.unit_of_work(Actor.system(org, Channel.CLI)) as uow:
+        for key, login, password in CONSOLE_SIGN_INS:
+            await set_password(uow, people[key].user_id, login=login, password=password)
+
+
+def console_lines(base_url: str) -> list[str]:
+    """What the CLI prints about the web console: its URL and the demo sign-ins."""
+    out = [f"Web console: {base_url.rstrip('/')}/ (sign in as):"]
+    out += [f"  {key:<8} login {login:<13} password {password}" for key, login, password in CONSOLE_SIGN_INS]
+    return out
 
 
 async def _templates(db: Database, lead: Actor) -> dict[str, TemplateId]:

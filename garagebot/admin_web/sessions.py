@@ -71,10 +71,13 @@ async def show(ctx: Ctx) -> web.StreamResponse:
         detail = await session_detail(s, me.org_id, session_id)
         quotes = await session_page.session_quotes(s, me.org_id, session_id)
         invoices = await session_page.session_invoices(s, me.org_id, session_id)
-        messages = await session_page.client_messages(s, me.org_id, detail.client.phone,
+        sent = await session_page.client_messages(s, me.org_id, detail.client.phone, detail.session.opened_at)
+        received = await session_page.client_received(s, me.org_id, detail.client.phone,
                                                       detail.session.opened_at)
+    thread = sorted([("in", m.received_at, m) for m in received] + [("out", m.created_at, m) for m in sent],
+                    key=lambda item: item[1])
     return render(ctx, "session.html", {"d": detail, "quotes": quotes, "invoices": invoices,
-                                        "messages": messages, "now": db.clock.now()})
+                                        "thread": thread, "now": db.clock.now()})
 
 
 @page(Permission.VIEW_BOARD)

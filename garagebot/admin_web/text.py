@@ -14,7 +14,6 @@ from garagebot.core.i18n import RTL_LOCALES, Translator
 from garagebot.core.money import Money, format_money
 
 LOCALES = ("en", "ar")
-NB_HYPHEN = "\u2011"
 _FORMATS = {"en": "d MMM y, HH:mm", "ar": "d MMMM y، HH:mm"}
 
 
@@ -64,11 +63,6 @@ class Text:
 
     def role(self, value: object) -> str:
         return self(f"console.role.{value}")
-
-    @staticmethod
-    def unbroken(code: str) -> str:
-        """A document number or plate with non-breaking hyphens."""
-        return code.replace("-", NB_HYPHEN)
 
     def since(self, at: dt.datetime, now: dt.datetime) -> str:
         """How long ago, in hours (or minutes under an hour)."""

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.billing.views import InvoiceView, QuoteView, invoice_view, quote_view
 from garagebot.core.enums import OutboxKind
 from garagebot.core.ids import InvoiceId, MediaId, OrgId, QuoteId, SessionId
-from garagebot.core.models import Invoice, MediaFile, OutboxRow, Quote, QuoteApproval
+from garagebot.core.models import InboundEvent, Invoice, MediaFile, OutboxRow, Quote, QuoteApproval
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,45 @@ async def client_messages(session: AsyncSession, org_id: OrgId, phone: str, sinc
         .order_by(OutboxRow.created_at, OutboxRow.id).limit(limit))).all()
     return [SentMessage(r.topic, dict(r.payload.get("params") or {}),  # type: ignore[call-overload]
                         r.channel or "", r.status, r.created_at, r.sent_at) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """A message from the client: its text (or the label of the button they
+    pressed; empty for a photo or a location alone), channel and time."""
+
+    text: str
+    channel: str
+    received_at: dt.datetime
+    attachments: int
+
+
+def _received(payload: dict[str, Any], provider: str) -> tuple[str, str, int]:
+    if "message" in payload:  # Meta WhatsApp Cloud: the message object
+        m = payload.get("message") or {}
+        text = ((m.get("text") or {}).get("body") or (m.get("button") or {}).get("text")
+                or next((r.get("title") for r in ((m.get("interactive") or {}).get("button_reply"),
+                                                   (m.get("interactive") or {}).get("list_reply")) if r), ""))
+        return str(text or ""), "whatsapp", int(m.get("type") in ("image", "document", "audio", "video"))
+    channel = "whatsapp" if str(payload.get("From", "")).startswith("whatsapp:") else "sms"
+    text = payload.get("ButtonText") or payload.get("Body") or ""
+    return str(text), channel, int(str(payload.get("NumMedia") or "0") or 0)
+
+
+async def client_received(session: AsyncSession, org_id: OrgId, phone: str, since: dt.datetime,
+                          *, limit: int = 100) -> list[ReceivedMessage]:
+    """Messages the client sent (Twilio SMS / WhatsApp, Meta WhatsApp) since ``since``, oldest first."""
+    p = InboundEvent.payload
+    rows = (await session.scalars(select(InboundEvent).where(
+        InboundEvent.organization_id == org_id, InboundEvent.received_at >= since,
+        or_(p["From"].as_string().in_([phone, f"whatsapp:{phone}"]),
+            p["message"]["from"].as_string() == phone.lstrip("+")))
+        .order_by(InboundEvent.received_at, InboundEvent.id).limit(limit))).all()
+    out = []
+    for r in rows:
+        text, channel, files = _received(dict(r.payload), r.provider)
+        out.append(ReceivedMessage(text, channel, r.received_at, files))
+    return out
 
 
 async def signature_file(session: AsyncSession, org_id: OrgId, session_id: SessionId,

@@ -6,11 +6,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from garagebot.admin_web.deps import deps
+from garagebot.admin_web.forms import Form
 from garagebot.admin_web.frame import Ctx, page, redirect, render
+from garagebot.admin_web.signin import device_of, signed_in_response
 from garagebot.core import kpi
 from garagebot.core.actor import Actor
-from garagebot.core.console import sessions
-from garagebot.core.enums import Channel, SessionStatus
+from garagebot.core.console import garages, sessions
+from garagebot.core.enums import Channel, Role, SessionStatus
+from garagebot.core.errors import DomainError
+from garagebot.core.ids import UserId
 from garagebot.core.permissions import Permission, allowed
 
 
@@ -34,12 +38,41 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
     return render(ctx, "dashboard.html", {"tiles": tiles, "overdue": overdue})
 
 
-@page()
-async def account(ctx: Ctx) -> web.StreamResponse:
+async def _account(ctx: Ctx, form: Form | None = None, status: int = 200) -> web.Response:
     me, db = ctx.me, deps(ctx.request).db
     async with db.read() as s:
         mine = await sessions.list_sessions(s, me.org_id, me.user_id, db.clock.now())
-    return render(ctx, "account.html", {"sessions": mine, "current": me.session_id})
+    others = await garages.linked_garages(db, me) if me.role is Role.OWNER else []
+    return render(ctx, "account.html", {"sessions": mine, "current": me.session_id, "garages": others,
+                                        "is_owner": me.role is Role.OWNER, "form": form or Form()},
+                  status=status)
+
+
+@page()
+async def account(ctx: Ctx) -> web.StreamResponse:
+    return await _account(ctx)
+
+
+@page(Permission.MANAGE_GARAGE)
+async def link_garage(ctx: Ctx) -> web.StreamResponse:
+    form = await Form.read(ctx.request, ("login", "password"))
+    if form.require(ctx.text, "login", "password"):
+        try:
+            await garages.link_garage(deps(ctx.request).db, ctx.me, form.get("login"), form.get("password"),
+                                      device_of(ctx)[0])
+        except DomainError as exc:
+            form.fail(ctx.text, exc)
+    if form.errors:
+        return await _account(ctx, form, status=400)
+    raise redirect("/account", "saved")
+
+
+@page(Permission.MANAGE_GARAGE)
+async def switch_garage(ctx: Ctx) -> web.StreamResponse:
+    device, fresh = device_of(ctx)
+    new = await garages.switch_garage(deps(ctx.request).db, ctx.me, UserId(int(ctx.request.match_info["id"])),
+                                      device)
+    return signed_in_response(ctx, new, fresh)
 
 
 @page()
@@ -65,3 +98,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/account", account)
     app.router.add_post(r"/account/sessions/{id:\d+}/end", end_session)
     app.router.add_post("/account/signout-everywhere", end_everywhere)
+    app.router.add_post("/account/garages", link_garage)
+    app.router.add_post(r"/account/garages/{id:\d+}/switch", switch_garage)

@@ -32,14 +32,14 @@ from garagebot.core.models import ConsoleCredential
 DEVICE_MAX_AGE = 400 * 24 * 3600
 
 
-def _device(ctx: Ctx) -> tuple[sessions.Device, str | None]:
+def device_of(ctx: Ctx) -> tuple[sessions.Device, str | None]:
     cookie = ctx.request.cookies.get(DEVICE_COOKIE)
     fresh = None if cookie else secrets.token_urlsafe(24)
     ua = ctx.request.headers.get("User-Agent", "")
     return sessions.Device(cookie or fresh or "", ctx.request.remote or "unknown", ua), fresh
 
 
-def _signed_in(ctx: Ctx, new: signin.NewSession, fresh_device: str | None) -> web.Response:
+def signed_in_response(ctx: Ctx, new: signin.NewSession, fresh_device: str | None) -> web.Response:
     response = web.Response(status=303, headers={"Location": "/"})
     set_cookie(response, ctx.request, SESSION_COOKIE, new.token)
     if fresh_device:
@@ -63,14 +63,14 @@ async def with_password(ctx: Ctx) -> web.StreamResponse:
     form = await Form.read(ctx.request, ("login", "password"))
     if not form.require(ctx.text, "login", "password"):
         return _signin_page(ctx, form, Form(), status=400)
-    device, fresh = _device(ctx)
+    device, fresh = device_of(ctx)
     try:
         new = await signin.sign_in_with_password(
             deps(ctx.request).db, form.get("login"), form.get("password"), device)
     except DomainError as exc:
         form.fail(ctx.text, exc)
         return _signin_page(ctx, form, Form(), status=401)
-    return _signed_in(ctx, new, fresh)
+    return signed_in_response(ctx, new, fresh)
 
 
 @page(public=True)
@@ -102,9 +102,9 @@ async def link_page(ctx: Ctx) -> web.StreamResponse:
 
 @page(public=True)
 async def with_link(ctx: Ctx) -> web.StreamResponse:
-    device, fresh = _device(ctx)
+    device, fresh = device_of(ctx)
     new = await signin.sign_in_with_link(deps(ctx.request).db, ctx.request.match_info["token"], device)
-    return _signed_in(ctx, new, fresh)
+    return signed_in_response(ctx, new, fresh)
 
 
 async def _invitee(ctx: Ctx) -> tuple[OrgId, UserId]:

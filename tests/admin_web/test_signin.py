@@ -64,14 +64,14 @@ async def test_five_failures_lock_the_account_with_back_off_and_the_owner_is_tol
         assert (await browser.sign_in(login, "wrong-password-x"))[0] == 401
     status, body, _ = await browser.sign_in(login)  # the right password, but locked
     assert status == 401
-    assert "this account is locked. Try again in 1 minutes" in body
+    assert "this account is locked. Try again in 1 minute." in body
     assert await sent_to(db, str(tg(staff.owner)), "console.telegram.locked") == [
         {"name": "Manager", "ip": "127.0.0.1", "failures": 5}]
     clock.advance(seconds=61)
     assert (await browser.sign_in(login, "wrong-password-x"))[0] == 401  # 6th failure: 2 minutes
     clock.advance(seconds=61)
     _, body, _ = await browser.sign_in(login)
-    assert "Try again in 1 minutes" in body
+    assert "Try again in 1 minute." in body
     clock.advance(seconds=61)
     assert (await browser.sign_in(login))[0] == 303
     assert len(await sent_to(db, str(tg(staff.owner)), "console.telegram.locked")) == 1

@@ -65,7 +65,11 @@ class SignedIn:
     @property
     def actor(self) -> Actor:
         """The member as the actor of a unit of work (roles are re-checked by the services)."""
-        return Actor.user(self.org_id, self.user_id, Channel.WEB)
+        return self.actor_of(self.org_id, self.user_id)
+
+    @staticmethod
+    def actor_of(org_id: OrgId, user_id: UserId) -> Actor:
+        return Actor.user(org_id, user_id, Channel.WEB)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,19 +78,20 @@ async def sign_in_with_password(db: Database, login: str, password: str, device:
             ConsoleCredential.login == login.strip().lower()))).scalar_one_or_none()
     if cred is not None and cred.locked_until is not None and cred.locked_until > now:
         minutes = max(1, int((cred.locked_until - now).total_seconds() + 59) // 60)
-        raise SignInRefused("console.error.locked", minutes=minutes)
+        raise SignInRefused("console.error.locked", minutes=minutes, count=minutes)
     ok = await verify_password(cred.password_hash if cred else None, password)
     if cred is None:
         async with db.raw_transaction() as s:
             s.add(SignInAttempt(ip=device.ip[:64], ok=False, at=now))
         raise SignInRefused()
     if not ok:
-        await _failed(db, cred.organization_id, cred.user_id, device)
+        await count_failure(db, cred.organization_id, cred.user_id, device)
         raise SignInRefused()
-    return await _succeed(db, OrgId(cred.organization_id), UserId(cred.user_id), device, "password")
+    return await open_signed_session(db, OrgId(cred.organization_id), UserId(cred.user_id), device,
+                                     "password")
 
 
-async def _failed(db: Database, org_id: int, user_id: int, device: Device) -> None:
+async def count_failure(db: Database, org_id: int, user_id: int, device: Device) -> None:
     async with db.unit_of_work(Actor.system(OrgId(org_id), Channel.WEB)) as uow:
         uow.session.add(SignInAttempt(organization_id=org_id, user_id=user_id, ip=device.ip[:64], ok=False,
                                       at=uow.now))
@@ -108,7 +109,10 @@ async def _failed(db: Database, org_id: int, user_id: int, device: Device) -> No
                          {"name": user.name, "ip": device.ip[:64], "failures": LOCK_AFTER})
 
 
-async def _succeed(db: Database, org_id: OrgId, user_id: UserId, device: Device, how: str) -> NewSession:
+async def open_signed_session(db: Database, org_id: OrgId, user_id: UserId, device: Device,
+                              how: str) -> NewSession:
+    """Sign ``user_id`` in on ``device`` (already authenticated ``how``): a new
+    session, the failure count reset, the owners told when the device is new."""
     async with db.unit_of_work(Actor.user(org_id, user_id, Channel.WEB)) as uow:
         try:
             user = await uow.user()
@@ -137,4 +141,4 @@ async def sign_in_with_link(db: Database, token: str, device: Device) -> NewSess
     async with db.unit_of_work(Actor.user(org_id, user_id, Channel.WEB)) as uow:
         if await spend_token(uow, token, TokenPurpose.SIGNIN) != user_id:
             raise InvalidInput("console.error.link_invalid")
-    return await _succeed(db, org_id, user_id, device, "telegram_link")
+    return await open_signed_session(db, org_id, user_id, device, "telegram_link")

@@ -16,7 +16,13 @@ from garagebot.core.models.billing import (
     QuoteLine,
 )
 from garagebot.core.models.clients import Client, Vehicle
-from garagebot.core.models.console import ConsoleCredential, ConsoleSession, ConsoleToken, SignInAttempt
+from garagebot.core.models.console import (
+    ConsoleCredential,
+    ConsoleLink,
+    ConsoleSession,
+    ConsoleToken,
+    SignInAttempt,
+)
 from garagebot.core.models.infra import (
     AuditChain,
     AuditEntry,
@@ -76,6 +82,7 @@ __all__ = [
     "ClientNotice",
     "ClientRating",
     "ConsoleCredential",
+    "ConsoleLink",
     "ConsoleSession",
     "ConsoleToken",
     "Conversation",

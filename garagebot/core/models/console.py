@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from garagebot.core.db import Base, BigId, UTCDateTime
@@ -80,3 +80,18 @@ class SignInAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     ok: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ConsoleLink(Base):
+    """An owner's accounts in two garages, linked by the owner (signed in to
+    one, proving the other's password), so the console can switch between
+    them. Stored both ways: one row per direction."""
+
+    __tablename__ = "console_link"
+    __table_args__ = (UniqueConstraint("user_id", "other_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    other_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

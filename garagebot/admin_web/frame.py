@@ -200,6 +200,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/", "console.nav.dashboard", Permission.VIEW_BOARD),
     ("/board", "console.nav.board", Permission.VIEW_BOARD),
     ("/sessions", "console.nav.sessions", Permission.VIEW_BOARD),
+    ("/requests", "console.nav.requests", Permission.INTAKE),
     ("/staff", "console.nav.staff", Permission.MANAGE_STAFF),
     ("/audit", "console.nav.audit", Permission.MANAGE_GARAGE),
 )

@@ -16,6 +16,7 @@ from garagebot.core.enums import Channel, Role, SessionStatus
 from garagebot.core.errors import DomainError
 from garagebot.core.ids import UserId
 from garagebot.core.permissions import Permission, allowed
+from garagebot.core.repair.requests_list import waiting_requests
 
 
 @page(Permission.VIEW_BOARD)
@@ -25,6 +26,7 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
     async with db.read() as s:
         figures = await kpi.todays_kpis(s, me.org_id, now)
         overdue = await kpi.overdue_sessions(s, me.org_id, now, limit=10)
+        requests = await waiting_requests(s, me.org_id)
     tiles = [
         ("console.kpi.cars", ctx.text.number(figures.cars_in_garage), "/board", False),
         ("console.kpi.in_progress", ctx.text.number(figures.jobs_in_progress), "/board", False),
@@ -32,6 +34,8 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
          f"/sessions?status={SessionStatus.AWAITING_CLIENT_APPROVAL.value}", False),
         ("console.kpi.overdue", ctx.text.number(figures.overdue), "/sessions?overdue=1", figures.overdue > 0),
     ]
+    if allowed(me.role, Permission.INTAKE):
+        tiles.insert(1, ("console.kpi.requests", ctx.text.number(requests), "/requests", False))
     if allowed(me.role, Permission.VIEW_REPORTS):
         tiles += [("console.kpi.revenue_today", ctx.text.money(figures.revenue_today), "", False),
                   ("console.kpi.revenue_month", ctx.text.money(figures.revenue_month), "", False)]

@@ -16,11 +16,14 @@ from garagebot.admin_web.frame import Ctx, page, render
 from garagebot.core.enums import Role, SessionStatus
 from garagebot.core.errors import NotFound
 from garagebot.core.ids import MediaId, SessionId, UserId
-from garagebot.core.models import User
+from garagebot.core.inventory.queries import session_parts
+from garagebot.core.models import Organization, User
+from garagebot.core.money import Money
 from garagebot.core.permissions import Permission
 from garagebot.core.repair import session_page
 from garagebot.core.repair.queries import session_detail
 from garagebot.core.repair.search import Cursor, SessionQuery, search_sessions
+from garagebot.core.staff_views import session_steps
 
 ADVISOR_ROLES = (Role.OWNER.value, Role.MANAGER.value, Role.ADVISOR.value)
 
@@ -74,10 +77,15 @@ async def show(ctx: Ctx) -> web.StreamResponse:
         sent = await session_page.client_messages(s, me.org_id, detail.client.phone, detail.session.opened_at)
         received = await session_page.client_received(s, me.org_id, detail.client.phone,
                                                       detail.session.opened_at)
+        steps = await session_steps(s, me.org_id, session_id)
+        parts = await session_parts(s, me.org_id, session_id)
+        currency = (await s.execute(
+            select(Organization.currency).where(Organization.id == me.org_id))).scalar_one()
     thread = sorted([("in", m.received_at, m) for m in received] + [("out", m.created_at, m) for m in sent],
                     key=lambda item: item[1])
-    return render(ctx, "session.html", {"d": detail, "quotes": quotes, "invoices": invoices,
-                                        "thread": thread, "now": db.clock.now()})
+    return render(ctx, "session.html", {
+        "d": detail, "quotes": quotes, "invoices": invoices, "thread": thread, "now": db.clock.now(),
+        "steps": steps, "parts": [(p, Money(p.price_total, currency)) for p in parts]})
 
 
 @page(Permission.VIEW_BOARD)

@@ -33,7 +33,7 @@ def pages(session_id: int, media_id: int) -> list[str]:
 def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
     """Pages only some roles may see, with those roles."""
     return [("/staff", MANAGERS), (f"/staff/{member_id}", MANAGERS), ("/audit", OWNERS),
-            ("/requests", MANAGERS | {"advisor"}),
+            ("/requests", MANAGERS | {"advisor"}), ("/settings", MANAGERS),
             ("/audit?verify=1&entity=user", OWNERS)]
 
 

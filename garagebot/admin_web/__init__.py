@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from garagebot.admin_web import audit, board, home, requests, sessions, settings, signin, staff
+from garagebot.admin_web import (
+    audit,
+    board,
+    home,
+    requests,
+    sessions,
+    settings,
+    signin,
+    simulator,
+    staff,
+)
 from garagebot.admin_web.deps import CONFIG, DEPS_OF, ConsoleConfig, ConsoleDeps, DepsGetter
 from garagebot.admin_web.frame import setup_rendering
 
@@ -21,5 +31,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[CONFIG] = config
     app[DEPS_OF] = deps_of
     setup_rendering(app)
-    for module in (signin, home, board, sessions, requests, staff, settings, audit):
+    for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
         module.add_routes(app)

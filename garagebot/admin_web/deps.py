@@ -3,11 +3,12 @@ database and translator (given by the composition root)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from garagebot.conversations.types import Inbound
 from garagebot.core.i18n import Translator
 from garagebot.core.ports import FileStorage
 from garagebot.core.uow import Database
@@ -21,6 +22,7 @@ class ConsoleConfig:
     secret: str
     base_url: str
     bot_username: str | None = None
+    simulator: bool = False
 
     @property
     def secure_cookies(self) -> bool:
@@ -32,6 +34,8 @@ class ConsoleDeps:
     db: Database
     translator: Translator
     storage: FileStorage
+    # The staff chat engine, for the simulator (None: no simulator).
+    staff_engine: Callable[[Inbound], Awaitable[object]] | None = None
 
 
 DepsGetter = Callable[[web.Application], ConsoleDeps]

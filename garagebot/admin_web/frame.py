@@ -187,7 +187,8 @@ def render(ctx: Ctx, template: str, context: Mapping[str, object], *, status: in
     notice = ctx.request.query.get("notice")
     base = {"t": ctx.text, "user": ctx.user, "csrf": ctx.csrf, "csrf_field": CSRF_FIELD,
             "path": ctx.request.path,
-            "static": STATIC_PREFIX, "notice": notice if notice in NOTICES else None, "nav": nav(ctx.user)}
+            "static": STATIC_PREFIX, "notice": notice if notice in NOTICES else None,
+            "nav": nav(ctx.user, simulator=config(ctx.request).simulator)}
     return aiohttp_jinja2.render_template(template, ctx.request, {**base, **context}, app_key=JINJA,
                                           status=status)
 
@@ -207,10 +208,13 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
 )
 
 
-def nav(user: SignedIn | None) -> list[tuple[str, str]]:
+def nav(user: SignedIn | None, *, simulator: bool = False) -> list[tuple[str, str]]:
     if user is None:
         return []
-    return [(href, key) for href, key, perm in NAV if allowed(user.role, perm)]
+    items = [(href, key) for href, key, perm in NAV if allowed(user.role, perm)]
+    if simulator and allowed(user.role, Permission.MANAGE_GARAGE):
+        items.append(("/simulator", "console.nav.simulator"))
+    return items
 
 
 def redirect(location: str, notice: str | None = None) -> web.HTTPSeeOther:

@@ -64,4 +64,4 @@ async def prepare_demo(settings: Settings) -> list[str]:
 def run_demo(settings: Settings) -> None:
     lines = asyncio.run(prepare_demo(settings))
     sys.stdout.flush()
-    serve(settings, banner=lines)
+    serve(settings.model_copy(update={"console_simulator": True}), banner=lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from aiohttp import web
-from sqlalchemy import select
 
 from garagebot.admin_web.deps import config, deps
 from garagebot.admin_web.forms import Form
@@ -27,7 +26,6 @@ from garagebot.core.enums import Channel
 from garagebot.core.errors import DomainError, InvalidInput
 from garagebot.core.ids import OrgId, UserId
 from garagebot.core.linking import set_own_locale
-from garagebot.core.models import ConsoleCredential
 
 DEVICE_MAX_AGE = 400 * 24 * 3600
 
@@ -80,16 +78,13 @@ async def send_link(ctx: Ctx) -> web.StreamResponse:
     form = await Form.read(ctx.request, ("login",))
     if not form.require(ctx.text, "login"):
         return _signin_page(ctx, Form(), form, status=400)
-    db = deps(ctx.request).db
-    async with db.read() as s:
-        cred = (await s.execute(select(ConsoleCredential.organization_id, ConsoleCredential.user_id).where(
-            ConsoleCredential.login == form.get("login").lower()))).first()
-    if cred is not None:
-        try:
-            async with db.unit_of_work(Actor.user(OrgId(cred[0]), UserId(cred[1]), Channel.WEB)) as uow:
-                await accounts.send_signin_link(uow, config(ctx.request).base_url)
-        except DomainError:
-            pass  # a deactivated member: nothing is sent, and the answer does not say so
+    try:
+        await signin.request_signin_link(deps(ctx.request).db, form.get("login"), device_of(ctx)[0],
+                                         config(ctx.request).base_url)
+    except DomainError as exc:
+        link_form = form
+        link_form.fail(ctx.text, exc)
+        return _signin_page(ctx, Form(), link_form, status=429)
     raise redirect("/signin", "link_sent")
 
 

@@ -107,8 +107,10 @@ async def test_a_manager_signs_in_with_the_link_sent_to_their_telegram_chat(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_five_wrong_passwords_lock_the_account(
-    browser: Browser, console: TestServer, db: Database, staff: Staff, tmp_path: Path, lang: str
+    browser: Browser, console: TestServer, db: Database, staff: Staff, tmp_path: Path, lang: str,
+    clock: FakeClock,
 ) -> None:
+    clock.advance(days=100 + len(LANGS[0]) * LANGS.index(lang))  # away from the other tests' attempts
     login = await give_password(db, staff.advisor)
     page = await phone_page(browser)
     await page.goto(str(console.make_url("/signin")))
@@ -194,3 +196,54 @@ async def test_staff_with_a_link_code_qr_and_the_audit_chain(
         await page.click("#verify")
     assert await page.locator("#chain .notice").is_visible()
     await shoot(page, tmp_path, f"audit-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_manager_changes_a_setting_and_reads_the_booking_requests(
+    browser: Browser, console: TestServer, db: Database, staff: Staff, tmp_path: Path, lang: str
+) -> None:
+    from tests.admin_web.test_requests import a_request
+
+    await a_request(db, staff, plate=f"5{len(lang)}-12345")
+    page = await phone_page(browser)
+    await sign_in(page, console, await give_password(db, staff.manager))
+    await to_language(page, lang)
+    await page.goto(str(console.make_url("/requests")))
+    assert await page.locator("article.card").count() == 1
+    await shoot(page, tmp_path, f"requests-{lang}")
+    await page.goto(str(console.make_url("/settings")))
+    await page.fill("#f-diagnose", "90")
+    async with page.expect_navigation():
+        await page.click("#sla-settings button")
+    assert await page.locator(".notice").is_visible()
+    assert await page.input_value("#f-diagnose") == "90"
+    await page.fill("#f-repair", "30")
+    async with page.expect_navigation():
+        await page.click("#sla-settings button")
+    assert await page.locator("#e-diagnose").is_visible()
+    await shoot(page, tmp_path, f"settings-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_owner_tries_the_bot_as_a_technician(
+    browser: Browser, aiohttp_server: MakeServer, db_url: str, tmp_path: Path, clock: FakeClock,
+    db: Database, staff: Staff, lang: str
+) -> None:
+    settings = app_settings(db_url, tmp_path, host="127.0.0.1", console_simulator=True)
+    server: TestServer = await aiohttp_server(create_app(settings, clock=clock))
+    assert staff.tech.id is not None
+    await link_telegram(db, staff.tech, 9_900_000 + staff.tech.id)
+    page = await phone_page(browser)
+    await sign_in(page, server, await give_password(db, staff.owner))
+    await to_language(page, lang)
+    await page.goto(str(server.make_url(f"/simulator?as={staff.tech.id}")))
+    await page.fill("#f-text", "hello")
+    async with page.expect_navigation():
+        await page.click("#sim-send")
+    buttons = page.locator("#chat .choices button")
+    assert await buttons.count() > 0
+    clock.advance(seconds=5)
+    async with page.expect_navigation():
+        await buttons.first.click()
+    assert await page.locator("#chat .msg.in").count() >= 2
+    await shoot(page, tmp_path, f"simulator-{lang}")

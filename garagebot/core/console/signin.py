@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from garagebot.core.actor import Actor
-from garagebot.core.console.accounts import TokenPurpose, find_token, spend_token
+from garagebot.core.console.accounts import TokenPurpose, find_token, send_signin_link, spend_token
 from garagebot.core.console.passwords import verify_password
 from garagebot.core.console.sessions import Device, open_session
 from garagebot.core.enums import Channel, Role
@@ -142,3 +142,25 @@ async def sign_in_with_link(db: Database, token: str, device: Device) -> NewSess
         if await spend_token(uow, token, TokenPurpose.SIGNIN) != user_id:
             raise InvalidInput("console.error.link_invalid")
     return await open_signed_session(db, org_id, user_id, device, "telegram_link")
+
+
+async def request_signin_link(db: Database, login: str, device: Device, base_url: str) -> None:
+    """Send ``login``'s member a sign-in link on Telegram, when the login exists,
+    is active and linked (nothing says which). Each request counts towards the
+    address's limit, so the form cannot be used to flood someone's chat."""
+    now = db.clock.now()
+    if await _ip_blocked(db, device.ip, now):
+        raise SignInRefused("console.error.too_many_attempts")
+    async with db.read() as s:
+        cred = (await s.execute(select(ConsoleCredential.organization_id, ConsoleCredential.user_id).where(
+            ConsoleCredential.login == login.strip().lower()))).first()
+    async with db.raw_transaction() as s:
+        s.add(SignInAttempt(organization_id=cred[0] if cred else None, user_id=cred[1] if cred else None,
+                            ip=device.ip[:64], ok=False, at=now))
+    if cred is None:
+        return
+    try:
+        async with db.unit_of_work(Actor.user(OrgId(cred[0]), UserId(cred[1]), Channel.WEB)) as uow:
+            await send_signin_link(uow, base_url)
+    except PermissionDenied:
+        return  # a deactivated member: nothing is sent, and the answer does not say so

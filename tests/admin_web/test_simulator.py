@@ -50,6 +50,9 @@ async def test_an_owner_chats_as_a_technician_and_presses_a_button(
     chat = body.split('id="chat"', 1)[1].split('id="others"', 1)[0]
     assert f"<bdi>{label}</bdi>" in chat
     assert chat.index("<bdi>hello</bdi>") < chat.index(f"<bdi>{label}</bdi>")
+    others = body.split('id="others"', 1)[1]
+    assert "To Tech" in others  # the recipient by name, never a chat id
+    assert str(9_000_000 + staff.tech.id) not in others
     assert chat.count('class="msg in"') > before
     assert html_problems(body) == []
 

@@ -5,14 +5,14 @@ edits included) and the garage's latest outgoing messages to anyone."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.enums import OutboxKind
 from garagebot.core.ids import OrgId
-from garagebot.core.models import InboundEvent, OutboxRow
+from garagebot.core.models import Client, InboundEvent, OutboxRow, User
 
 PROVIDER = "console"
 
@@ -58,8 +58,22 @@ async def staff_chat(session: AsyncSession, org_id: OrgId, telegram_id: str, *,
 
 
 async def latest_messages(session: AsyncSession, org_id: OrgId, *, limit: int = 20) -> list[ChatLine]:
-    """The garage's latest outgoing messages to anyone (the dry-run outbox), newest first."""
+    """The garage's latest outgoing messages to anyone (the dry-run outbox),
+    newest first, each recipient named (a member of staff or a client)."""
     rows = (await session.scalars(select(OutboxRow).where(
         OutboxRow.organization_id == org_id, OutboxRow.kind == OutboxKind.MESSAGE.value)
         .order_by(OutboxRow.id.desc()).limit(limit))).all()
-    return [_line(r) for r in rows]
+    lines = [_line(r) for r in rows]
+    addresses = {_address(line.recipient) for line in lines}
+    chats = [int(a) for a in addresses if a.isdigit()]
+    staff = await session.execute(select(User.telegram_user_id, User.name).where(
+        User.organization_id == org_id, User.telegram_user_id.in_(chats)))
+    names = {str(tg): name for tg, name in staff.all()}
+    names |= dict((await session.execute(select(Client.phone, Client.name).where(
+        Client.organization_id == org_id, Client.phone.in_(addresses)))).tuples().all())
+    return [replace(line, recipient=names.get(_address(line.recipient), line.recipient)) for line in lines]
+
+
+def _address(recipient: str) -> str:
+    """The chat or phone of a recipient (an edit is "edit:<chat>:<message id>")."""
+    return recipient.removeprefix("edit:").split(":", 1)[0]

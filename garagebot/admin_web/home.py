@@ -12,6 +12,7 @@ from garagebot.admin_web.signin import device_of, signed_in_response
 from garagebot.core import kpi
 from garagebot.core.actor import Actor
 from garagebot.core.console import garages, sessions
+from garagebot.core.console.floor import inventory_alerts
 from garagebot.core.enums import Channel, Role, SessionStatus
 from garagebot.core.errors import DomainError
 from garagebot.core.ids import UserId
@@ -27,6 +28,7 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
         figures = await kpi.todays_kpis(s, me.org_id, now)
         overdue = await kpi.overdue_sessions(s, me.org_id, now, limit=10)
         requests = await waiting_requests(s, me.org_id)
+        alerts = await inventory_alerts(s, me.org_id)
     tiles = [
         ("console.kpi.cars", ctx.text.number(figures.cars_in_garage), "/board", False),
         ("console.kpi.in_progress", ctx.text.number(figures.jobs_in_progress), "/board", False),
@@ -36,6 +38,8 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
     ]
     if allowed(me.role, Permission.INTAKE):
         tiles.insert(1, ("console.kpi.requests", ctx.text.number(requests), "/requests", False))
+    if allowed(me.role, Permission.MANAGE_INVENTORY):  # the inventory pages come with the console's part 2
+        tiles.append(("console.kpi.inventory_alerts", ctx.text.number(alerts), "", alerts > 0))
     if allowed(me.role, Permission.VIEW_REPORTS):
         tiles += [("console.kpi.revenue_today", ctx.text.money(figures.revenue_today), "", False),
                   ("console.kpi.revenue_month", ctx.text.money(figures.revenue_month), "", False)]

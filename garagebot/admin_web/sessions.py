@@ -74,6 +74,7 @@ async def show(ctx: Ctx) -> web.StreamResponse:
         detail = await session_detail(s, me.org_id, session_id)
         quotes = await session_page.session_quotes(s, me.org_id, session_id)
         invoices = await session_page.session_invoices(s, me.org_id, session_id)
+        payments = await session_page.session_payments(s, me.org_id, session_id)
         sent = await session_page.client_messages(s, me.org_id, detail.client.phone, detail.session.opened_at)
         received = await session_page.client_received(s, me.org_id, detail.client.phone,
                                                       detail.session.opened_at)
@@ -85,7 +86,8 @@ async def show(ctx: Ctx) -> web.StreamResponse:
                     key=lambda item: item[1])
     return render(ctx, "session.html", {
         "d": detail, "quotes": quotes, "invoices": invoices, "thread": thread, "now": db.clock.now(),
-        "steps": steps, "parts": [(p, Money(p.price_total, currency)) for p in parts]})
+        "steps": steps, "parts": [(p, Money(p.price_total, currency)) for p in parts],
+        "payments": [(p, Money(p.amount, currency)) for p in payments]})
 
 
 @page(Permission.VIEW_BOARD)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from garagebot.core.billing.views import InvoiceView, QuoteView, invoice_view, quote_view
 from garagebot.core.enums import OutboxKind
 from garagebot.core.ids import InvoiceId, MediaId, OrgId, QuoteId, SessionId
-from garagebot.core.models import InboundEvent, Invoice, MediaFile, OutboxRow, Quote, QuoteApproval
+from garagebot.core.models import InboundEvent, Invoice, MediaFile, OutboxRow, Payment, Quote, QuoteApproval
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,25 @@ async def session_invoices(session: AsyncSession, org_id: OrgId, session_id: Ses
     ids = (await session.scalars(select(Invoice.id).where(
         Invoice.organization_id == org_id, Invoice.session_id == session_id).order_by(Invoice.id))).all()
     return [await invoice_view(session, org_id, InvoiceId(i)) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    receipt_number: str
+    method: str
+    amount: Decimal
+    status: str
+    received_at: dt.datetime
+
+
+async def session_payments(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> list[PaymentLine]:
+    """The payments for the session or its invoices (reversed ones included), oldest first."""
+    invoices = select(Invoice.id).where(Invoice.organization_id == org_id, Invoice.session_id == session_id)
+    rows = (await session.scalars(select(Payment).where(
+        Payment.organization_id == org_id,
+        or_(Payment.session_id == session_id, Payment.invoice_id.in_(invoices)))
+        .order_by(Payment.received_at, Payment.id))).all()
+    return [PaymentLine(p.receipt_number, p.method, Decimal(p.amount), p.status, p.received_at) for p in rows]
 
 
 async def client_messages(session: AsyncSession, org_id: OrgId, phone: str, since: dt.datetime,

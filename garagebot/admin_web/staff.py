@@ -15,7 +15,7 @@ from garagebot.admin_web.forms import Form
 from garagebot.admin_web.frame import Ctx, page, redirect, render
 from garagebot.core.console import accounts, directory, staff_admin
 from garagebot.core.enums import Locale, Role, Skill
-from garagebot.core.errors import DomainError
+from garagebot.core.errors import DomainError, NotFound, PermissionDenied
 from garagebot.core.ids import UserId
 from garagebot.core.linking import make_link_code
 from garagebot.core.permissions import Permission
@@ -88,6 +88,8 @@ async def set_password(ctx: Ctx) -> web.StreamResponse:
             async with deps(ctx.request).db.unit_of_work(ctx.me.actor) as uow:
                 await accounts.set_password(uow, _id(ctx), login=form.get("login"),
                                             password=form.get("password"))
+        except (NotFound, PermissionDenied):
+            raise  # not a typing mistake: the one error page (403 / 404)
         except DomainError as exc:
             form.fail(ctx.text, exc)
     if form.errors:
@@ -106,6 +108,7 @@ async def invite(ctx: Ctx) -> web.StreamResponse:
 @page(Permission.MANAGE_STAFF)
 async def link_code(ctx: Ctx) -> web.StreamResponse:
     async with deps(ctx.request).db.unit_of_work(ctx.me.actor) as uow:
+        await staff_admin.manageable(uow, _id(ctx))  # only an owner links an owner's Telegram
         code = await make_link_code(uow, _id(ctx))
     shown = {"code": code}
     bot = config(ctx.request).bot_username

@@ -97,3 +97,20 @@ async def test_the_owner_verifies_the_audit_chain_and_sees_where_it_breaks(
                                                  AuditEntry.seq == 2).values(action="tampered"))
     status, body = await browser.get("/audit?verify=1")
     assert "The chain is broken at entry 2: its content was changed." in body
+
+
+async def test_a_manager_cannot_take_over_the_owners_account(browser: Browser, db: Database,
+                                                             staff: Staff) -> None:
+    await browser.sign_in(await give_password(db, staff.manager))
+    owner = staff.id(staff.owner)
+    assert (await browser.get(f"/staff/{owner}"))[0] == 200
+    attempts: list[tuple[str, dict[str, str]]] = [
+        (f"/staff/{owner}/password", {"login": "taken.over", "password": "a-long-enough-one"}),
+        (f"/staff/{owner}/invite", {}), (f"/staff/{owner}/link-code", {}),
+        (f"/staff/{owner}/role", {"role": "technician"}), (f"/staff/{owner}/active", {"active": "0"})]
+    for path, data in attempts:
+        status, body, _ = await browser.post(path, data)
+        assert status == 403, path
+        assert "/invite/" not in body
+    owner_row = await user_row(db, owner)
+    assert (owner_row.role, owner_row.active) == ("owner", True)

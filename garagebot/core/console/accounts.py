@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.console.passwords import check_policy, hash_password
 from garagebot.core.console.sessions import new_token, revoke_all, token_hash
+from garagebot.core.console.staff_admin import manageable
 from garagebot.core.enums import Channel
 from garagebot.core.errors import Conflict, InvalidInput
 from garagebot.core.ids import OrgId, UserId
 from garagebot.core.models import ConsoleCredential, ConsoleToken, User
-from garagebot.core.permissions import Permission
 from garagebot.core.uow import UnitOfWork
 
 INVITE_TTL = dt.timedelta(days=3)
@@ -64,8 +64,7 @@ async def login_of(uow: UnitOfWork, user_id: UserId) -> str | None:
 
 async def set_password(uow: UnitOfWork, user_id: UserId, *, login: str, password: str) -> None:
     """A manager sets ``user_id``'s login and password; their open sessions end."""
-    await uow.require(Permission.MANAGE_STAFF)
-    user = await uow.get(User, user_id)
+    user = await manageable(uow, user_id)
     login = canonical_login(login)
     check_policy(password, login=login, name=user.name)
     cred = await _credential(uow, user, login)
@@ -90,8 +89,7 @@ async def _new_link(uow: UnitOfWork, user_id: int, purpose: TokenPurpose, ttl: d
 
 async def create_invite(uow: UnitOfWork, user_id: UserId) -> str:
     """A one-time invite token for ``user_id`` (earlier unused invites stop working)."""
-    await uow.require(Permission.MANAGE_STAFF)
-    user = await uow.get(User, user_id)
+    user = await manageable(uow, user_id)
     if not user.active:
         raise InvalidInput("error.link_user_inactive", user=user.id)
     token = await _new_link(uow, user.id, TokenPurpose.INVITE, INVITE_TTL)

@@ -18,14 +18,22 @@ from garagebot.core.permissions import Permission
 from garagebot.core.uow import UnitOfWork
 
 
-async def _member(uow: UnitOfWork, user_id: UserId) -> User:
-    """The member to change; only an owner changes an owner, and nobody themselves."""
+async def manageable(uow: UnitOfWork, user_id: UserId, *, lock: bool = False) -> User:
+    """The member ``user_id`` if the actor may manage them: staff managers may,
+    but only an owner manages an owner (their password, invite, Telegram link,
+    role or activity), so a manager can never take an owner's account."""
     actor = await uow.require(Permission.MANAGE_STAFF)
-    user = await uow.get(User, user_id, lock=True)
-    if actor is not None and user.id == actor.id:
-        raise PermissionDenied("console.error.not_yourself")
+    user = await uow.get(User, user_id, lock=lock)
     if actor is not None and Role(user.role) is Role.OWNER and Role(actor.role) is not Role.OWNER:
-        raise PermissionDenied("error.permission_denied", permission=Permission.MANAGE_STAFF.value)
+        raise PermissionDenied("error.permission_denied", permission=Permission.MANAGE_GARAGE.value)
+    return user
+
+
+async def _member(uow: UnitOfWork, user_id: UserId) -> User:
+    """The member to change (``manageable``), never the actor themselves."""
+    user = await manageable(uow, user_id, lock=True)
+    if uow.actor.id is not None and user.id == uow.actor.id:
+        raise PermissionDenied("console.error.not_yourself")
     return user
 
 

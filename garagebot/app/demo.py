@@ -26,6 +26,7 @@ from garagebot.app.demo_visits import ReplayClock, Visits
 from garagebot.app.storage import LocalFileStorage
 from garagebot.core.actor import Actor
 from garagebot.core.billing.quote_flow import expire_quotes
+from garagebot.core.console.accounts import set_password
 from garagebot.core.enums import Channel, Role
 from garagebot.core.garage_config import import_config, parse_config
 from garagebot.core.garage_config.schema import TemplateConfig
@@ -39,6 +40,9 @@ from garagebot.core.uow import Database
 
 REPLAY_HOURS = 14 * 24  # the replay starts this long before "now"
 CONFIG_FILE = "demo_garage.yaml"  # package data: the garage's templates and settings
+# The web console's demo sign-ins (staff key, login, password): demo data, not secrets.
+CONSOLE_SIGN_INS = (("owner", "nour.owner", "demo-owner-2026"),
+                    ("manager", "nour.manager", "demo-manager-2026"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,7 @@ async def seed_demo(db: Database, storage: FileStorage | None = None) -> DemoIde
                                         name_ar=data.GARAGE.name_ar, timezone=data.GARAGE.timezone,
                                         currency=data.GARAGE.currency, default_locale="ar")
         staff = await _staff(db, org)
+        await _console_passwords(db, org, staff)
         actors = {p.key: Actor.user(org, p.user_id, Channel.TELEGRAM) for p in staff}
         templates = await _configure(db, actors["owner"])
         store = await stock_the_store(db, actors["inventory"], actors["accountant"])
@@ -177,6 +182,21 @@ async def _configure(db: Database, owner: Actor) -> dict[str, TemplateId]:
         rows = (await uow.session.execute(select(ServiceTemplate.code, ServiceTemplate.id).where(
             ServiceTemplate.organization_id == uow.org_id))).all()
     return {code: TemplateId(tid) for code, tid in rows}
+
+
+async def _console_passwords(db: Database, org: OrgId, staff: tuple[DemoPerson, ...]) -> None:
+    people = {p.key: p for p in staff}
+    async with db.unit_of_work(Actor.system(org, Channel.CLI)) as uow:
+        for key, login, password in CONSOLE_SIGN_INS:
+            await set_password(uow, people[key].user_id, login=login, password=password)
+
+
+def console_lines(base_url: str) -> list[str]:
+    """What the CLI prints about the web console: its URL and the demo sign-ins."""
+    out = [f"Web console: {base_url.rstrip('/')}/ (sign in as):"]
+    out += [f"  {key:<8} login {login:<13} password {password}" for key, login, password in CONSOLE_SIGN_INS]
+    return out
+
 
 
 async def _clients(db: Database, advisor: Actor) -> None:

@@ -47,7 +47,7 @@ def serve(settings: Settings, *, banner: Sequence[str] = ()) -> None:
 async def prepare_demo(settings: Settings) -> list[str]:
     """Migrate, then seed the demo garage unless the database has a garage.
     Returns the lines to print (the demo identities)."""
-    from garagebot.app.demo import seed_demo
+    from garagebot.app.demo import console_lines, seed_demo
     from garagebot.app.migrate import upgrade
     from garagebot.app.storage import LocalFileStorage
     from garagebot.core.uow import Database
@@ -58,10 +58,10 @@ async def prepare_demo(settings: Settings) -> list[str]:
         identities = await seed_demo(db, LocalFileStorage(settings.media_dir))
     finally:
         await db.dispose()
-    return identities.lines()
+    return [*identities.lines(), *console_lines(settings.base_url)]
 
 
 def run_demo(settings: Settings) -> None:
     lines = asyncio.run(prepare_demo(settings))
     sys.stdout.flush()
-    serve(settings, banner=lines)
+    serve(settings.model_copy(update={"console_simulator": True}), banner=lines)

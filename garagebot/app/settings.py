@@ -51,6 +51,8 @@ EXPECTED: Mapping[str, str] = {
     "GARAGEBOT_TELEGRAM_TOKEN unless GARAGEBOT_TELEGRAM_POLLING is on)",
     "telegram_api_url": "an http:// or https:// URL like https://api.telegram.org",
     "telegram_polling": "true or false",
+    "telegram_bot_username": "the bot's username like garage_bot (for the console's link QR codes; or unset)",
+    "console_simulator": "true or false",
     "conversation_idle_minutes": "a whole number of minutes between 1 and 1440",
     "approval_link_hours": "a whole number of hours between 1 and 720",
     "approval_reminder_hours": "a whole number of hours between 0 (no reminder) and 720",
@@ -103,6 +105,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
     telegram_polling: bool = False
+    telegram_bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_]{3,64}$")
+    # The console's "try the bot in the browser" page (owners chat as any member of staff).
+    console_simulator: bool = False
     # A staff chat left this long goes back to the main menu at its next message.
     conversation_idle_minutes: int = Field(default=30, ge=1, le=1440)
     # How long a client's approval link stays valid, and when an undecided quote is recalled.

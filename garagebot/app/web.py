@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from garagebot.app.bootstrap import Runtime, open_runtime
 from garagebot.app.channels import channels_room
+from garagebot.app.console import console_room
 from garagebot.app.keys import RUNTIME, SETTINGS
 from garagebot.app.metrics import METRICS, Metrics, count_deliveries, metrics_endpoint, outbox_backlog
 from garagebot.app.pages import pages_room
@@ -89,7 +90,7 @@ def health_room(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics_endpoint)
 
 
-ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room)
+ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room, console_room)
 
 
 def create_app(

@@ -377,3 +377,20 @@ async def test_no_timer_runs_for_days_and_every_car_awaiting_approval_has_a_sent
     assert {status for status, _ in requests} == {RequestStatus.OPEN}
     assert sorted(confirmed is not None for _, confirmed in requests) == [False, True]  # one confirmed
 
+
+
+async def test_the_demo_owner_and_manager_sign_in_to_the_console_with_the_printed_passwords(
+    seeded: Seeded,
+) -> None:
+    from garagebot.app.demo import CONSOLE_SIGN_INS, console_lines
+    from garagebot.core.console.sessions import Device
+    from garagebot.core.console.signin import sign_in_with_password
+
+    db, ids, _ = seeded
+    printed = "\n".join(console_lines("http://127.0.0.1:8080"))
+    assert printed.startswith("Web console: http://127.0.0.1:8080/")
+    for key, login, password in CONSOLE_SIGN_INS:
+        assert login in printed
+        assert password in printed
+        new = await sign_in_with_password(db, login, password, Device(f"demo-{key}", "127.0.0.1", "test"))
+        assert new.user_id == ids.person(key).user_id

@@ -16,6 +16,13 @@ from garagebot.core.models.billing import (
     QuoteLine,
 )
 from garagebot.core.models.clients import Client, Vehicle
+from garagebot.core.models.console import (
+    ConsoleCredential,
+    ConsoleLink,
+    ConsoleSession,
+    ConsoleToken,
+    SignInAttempt,
+)
 from garagebot.core.models.infra import (
     AuditChain,
     AuditEntry,
@@ -74,6 +81,10 @@ __all__ = [
     "Client",
     "ClientNotice",
     "ClientRating",
+    "ConsoleCredential",
+    "ConsoleLink",
+    "ConsoleSession",
+    "ConsoleToken",
     "Conversation",
     "CostLayer",
     "Counter",
@@ -107,6 +118,7 @@ __all__ = [
     "SessionQcItem",
     "SessionStatusChange",
     "ShortLink",
+    "SignInAttempt",
     "Step",
     "StepChecklistItem",
     "StepException",

@@ -16,7 +16,7 @@ from garagebot.core.enums import Channel
 from garagebot.core.ids import ClientId, OrgId, RequestId, SessionId, UserId
 from garagebot.core.models import Request
 from garagebot.core.normalize import clean_text
-from garagebot.core.notify.staff import local_when
+from garagebot.core.notify.staff import local_when, open_choice
 from garagebot.core.uow import UnitOfWork
 
 MAX_FORWARDED = 1500
@@ -64,7 +64,8 @@ async def forward_to_staff(uow: UnitOfWork, msg: ClientMessage) -> int:
 
 async def announce_request(uow: UnitOfWork, request_id: RequestId, *, name: str, phone: str,
                            plate: str, complaint: str, preferred: str) -> int:
-    """Tell the intake staff on Telegram about a request a client made by chat.
+    """Tell the intake staff on Telegram about a request a client made by chat,
+    with a button that opens it in their booking requests.
     The preferred time is the request's, written in each reader's language
     (``preferred``, as the client saw it, only when the request has none)."""
     recipients = await staff_recipients(uow.session, OrgId(uow.org_id), None)
@@ -75,5 +76,6 @@ async def announce_request(uow: UnitOfWork, request_id: RequestId, *, name: str,
     for r in recipients:
         when = None if req.preferred_time is None else local_when(req.preferred_time, zone, r.locale)
         uow.send(Channel.TELEGRAM, r.telegram_chat, r.locale, "client.request_to_staff",
-                 params if when is None else {**params, "preferred": when})
+                 params if when is None else {**params, "preferred": when},
+                 (open_choice("req", request_id),))
     return len(recipients)

@@ -53,6 +53,7 @@ OPENERS = (
     Opener("ses", "sessions", "session", "session", Permission.CHANGE_SESSION_STATUS),
     Opener("disc", "manager", "discounts", None, Permission.APPROVE_DISCOUNT),
     Opener("parts", "parts", "session", None, Permission.USE_PARTS),
+    Opener("req", "bookings", "request", "request", Permission.INTAKE),
 )
 
 

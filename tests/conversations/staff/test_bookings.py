@@ -170,3 +170,22 @@ async def test_only_staff_who_take_cars_in_see_the_booking_requests(
     assert "bookings.list" not in keys(await technician.say(choice="m:bookings"))
     manager = await staff_chat(db, org, Role.MANAGER, "en")
     assert "m:bookings" in choice_ids(await manager.say("menu"))
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_the_notice_of_a_new_booking_opens_it_for_the_advisor_in_one_tap(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    req, _ = await book(db, org, locale, Channel.WHATSAPP)
+    [notice] = [r for r in await outbox_to(db, advisor.chat.address) if r.topic == "client.request_to_staff"]
+    choices = notice.payload["choices"]
+    assert isinstance(choices, list)
+    [shown] = choices
+    assert isinstance(shown, dict)
+    button = str(shown["id"])
+    assert button == f"o:req:{req.id}"
+    await advisor.chat.new_messages()  # the notice itself, already read above
+    card = await advisor.say(choice=button)
+    assert keys(card) == ["bookings.card"]
+    assert choice_ids(card)[:5] == ["bq:confirm", "bq:other", "bq:propose", "bq:decline", "bq:convert"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 
-from garagebot.app.queue import ArqNotifier, InProcessDrainer, connect_redis
+from garagebot.app.queue import InProcessDrainer, RedisNotifier, connect_redis
 from garagebot.app.settings import Settings
 from garagebot.app.storage import LocalFileStorage
 from garagebot.app.transports import default_transports
@@ -74,7 +74,7 @@ def _queue(
     if settings.redis_url:
         redis = connect_redis(settings.redis_url, settings.queue_name)
         stack.push_async_callback(redis.aclose)
-        return redis, None, ArqNotifier(redis, settings.queue_name)
+        return redis, None, RedisNotifier(redis, settings.queue_name)
     if in_process_drain:
         drainer = InProcessDrainer(settings.outbox_poll_seconds)
         return None, drainer, drainer
@@ -93,7 +93,7 @@ async def open_runtime(
     """Build the runtime and close it on exit.
 
     Without REDIS_URL and with ``in_process_drain``, a background task drains the
-    outbox in this process; with REDIS_URL, commits enqueue the worker's job.
+    outbox in this process; with REDIS_URL, commits wake the worker (``app.worker``).
     """
     async with AsyncExitStack() as stack:
         redis, drainer, notifier = _queue(settings, stack, in_process_drain)
@@ -103,7 +103,10 @@ async def open_runtime(
         transports, subscribers = default_transports(), Subscribers()
         dispatcher = Dispatcher(
             db, translator, transports, subscribers,
-            policy=policy, default_locale=settings.default_locale,
+            policy=policy or DispatchPolicy(
+                lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
+                concurrency=settings.outbox_concurrency),
+            default_locale=settings.default_locale,
         )
         storage = LocalFileStorage(settings.media_dir)
         runtime = Runtime(

@@ -44,6 +44,9 @@ EXPECTED: Mapping[str, str] = {
     "log_level": "one of " + ", ".join(_LOG_LEVELS),
     "queue_name": "a Redis key name like garagebot:queue",
     "outbox_poll_seconds": "a number of seconds between 0.1 and 3600",
+    "outbox_lease_seconds": "a number of seconds between 1 and 600 (how long a crashed sender "
+    "holds a message it was sending)",
+    "outbox_concurrency": "a whole number between 1 and 1000 (messages in flight per process)",
     "telegram_token": "a Bot API token like 123456:ABC-DEF… (or unset to run without Telegram)",
     "telegram_webhook_secret": "1-256 characters A-Z, a-z, 0-9, _ and - (required with "
     "GARAGEBOT_TELEGRAM_TOKEN unless GARAGEBOT_TELEGRAM_POLLING is on)",
@@ -94,6 +97,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     queue_name: str = "garagebot:queue"
     outbox_poll_seconds: float = Field(default=5.0, ge=0.1, le=3600)
+    outbox_lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    outbox_concurrency: int = Field(default=64, ge=1, le=1000)
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"

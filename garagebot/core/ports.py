@@ -60,6 +60,12 @@ class TransientSendError(Exception):
         self.retry_after_seconds = retry_after_seconds
 
 
+class SendDeferred(TransientSendError):
+    """Not sent only because of our own pacing (a provider's rate limit would be
+    exceeded): nothing reached the provider, so the dispatcher puts the row back
+    for ``retry_after_seconds`` without counting an attempt."""
+
+
 class PermanentSendError(Exception):
     """The provider refused the message for good; the row is marked failed."""
 

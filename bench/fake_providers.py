@@ -61,6 +61,7 @@ class FakeProviders:
     latency: float = 0.0
     limits: dict[str, tuple[float, float]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    done: dict[str, float] = field(default_factory=dict)  # recipient → first answered call's end
     violations: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic
     _buckets: dict[str, _Bucket] = field(default_factory=dict)
@@ -106,6 +107,7 @@ class FakeProviders:
             bucket.tokens = bucket.capacity
         if not bucket.take(now):
             self.violations.append(f"{lane} over {bucket.rate}/s at {now:.3f}")
+            bucket.tokens = 0.0  # one excess is one violation, not every call after it
 
     async def _record(self, call: Call) -> Call:
         self.calls.append(call)
@@ -113,27 +115,31 @@ class FakeProviders:
         if self.latency:
             await asyncio.sleep(self.latency)  # the provider's own latency
         call.finished = self.clock()
+        self.done.setdefault(call.recipient, call.finished)
         await self._notify()
         return call
 
     async def _telegram(self, request: web.Request) -> web.Response:
+        now = self.clock()  # the arrival, before reading the body
         body = await request.json()
-        chat, now = str(body["chat_id"]), self.clock()
+        chat = str(body["chat_id"])
         self._check(f"telegram:{chat}", TELEGRAM_CHAT, now)
         self._check("telegram:bot", TELEGRAM_BOT, now)
         await self._record(Call("telegram", chat, chat, str(body.get("text", "")), now))
         return web.json_response({"ok": True, "result": {"message_id": next(self._ids)}})
 
     async def _twilio(self, request: web.Request) -> web.Response:
+        now = self.clock()
         form = await request.post()
-        sender, to, now = str(form["From"]), str(form["To"]), self.clock()
+        sender, to = str(form["From"]), str(form["To"])
         self._check(f"twilio:{sender}", TWILIO_NUMBER, now)
         await self._record(Call("twilio", sender, to, str(form.get("Body", "")), now))
         return web.json_response({"sid": f"SM{next(self._ids):032d}"}, status=201)
 
     async def _meta(self, request: web.Request) -> web.Response:
+        now = self.clock()
         body = await request.json()
-        phone_id, to, now = request.match_info["phone_id"], str(body["to"]), self.clock()
+        phone_id, to = request.match_info["phone_id"], str(body["to"])
         self._check(f"meta:{phone_id}", META_NUMBER, now)
         text = str((body.get("text") or {}).get("body", "")) if isinstance(body.get("text"), dict) else ""
         await self._record(Call("meta", phone_id, to, text, now))

@@ -3,7 +3,8 @@
 Claiming is per row, when a send slot is free for it: one statement moves up
 to the free slots' worth of due PENDING rows onto a short lease
 (``available_at`` = now + lease, ``attempts`` + 1, ``claimed_by`` = this
-drainer), replies before bulk notices (``priority``), then oldest first. On
+drainer), replies before bulk notices (``priority``), then oldest first, and
+at most ``policy.per_lane`` rows of one garage's channel per claim. On
 PostgreSQL the rows are selected ``FOR UPDATE SKIP LOCKED``, so concurrent
 drainers take disjoint rows; on SQLite the writer transaction (``BEGIN
 IMMEDIATE``) serialises the claim. Up to ``policy.concurrency`` rows are in
@@ -28,15 +29,14 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import CursorResult, func, select, update
 
 from garagebot.core.actor import Actor
 from garagebot.core.dispatch import outcome as oc
+from garagebot.core.dispatch.finisher import Finisher
 from garagebot.core.dispatch.registry import (
     DispatchPolicy,
     DomainEvent,
@@ -87,13 +87,20 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self.default_locale = default_locale
         self.worker_id = worker_id or default_worker_id()
+        self._finisher = Finisher(db, self.policy.lease.total_seconds())
         self._lanes: dict[tuple[str | None, str | None], asyncio.Lock] = {}
 
     async def drain(self, *, stopping: Callable[[], bool] = _never) -> DrainReport:
         """Handle due rows, ``policy.concurrency`` at once, until none is due (or
-        ``stopping()``); rows already in flight are finished before it returns."""
+        ``stopping()``); rows already in flight are finished before it returns.
+
+        A claim is made when a quarter of the slots is free, or every
+        ``CLAIM_TICK_SECONDS`` while sends are in flight (so a reply queued
+        meanwhile waits a tick, not for the slowest send)."""
         running: set[asyncio.Task[DrainReport]] = set()
         total = DrainReport()
+        refill = max(1, min(self.policy.batch_size, self.policy.concurrency // 4))
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 room = 0 if stopping() else self.policy.concurrency - len(running)
@@ -102,12 +109,18 @@ class Dispatcher:
                 running.update(asyncio.create_task(self._handle(c)) for c in claims)
                 if not running:
                     return total
-                if claims and len(claims) == wanted and len(running) < self.policy.concurrency:
+                full = bool(claims) and len(claims) == wanted
+                if full and len(running) < self.policy.concurrency:
                     continue  # more may be due: fill the free slots first
-                done, running = await asyncio.wait(
-                    running, timeout=CLAIM_TICK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    total += task.result()
+                # All slots busy: until a quarter is free. Nothing more due: a tick.
+                deadline = loop.time() + CLAIM_TICK_SECONDS
+                while running and (left := deadline - loop.time()) > 0:
+                    done, running = await asyncio.wait(
+                        running, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        total += task.result()
+                    if full and self.policy.concurrency - len(running) >= refill:
+                        break
         finally:
             if running:  # an error above: let the sends in flight store their outcome
                 await asyncio.gather(*running, return_exceptions=True)
@@ -120,10 +133,18 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> list[oc.Claim]:
         now = self.db.clock.now()
+        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now)
+        order = (OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
+        # Fair across garages: at most ``per_lane`` rows of one garage's channel a
+        # claim, so one garage's backlog (paced by its own number) never fills the slots.
+        ranked = select(OutboxRow.id, func.row_number().over(
+            partition_by=(OutboxRow.organization_id, OutboxRow.channel), order_by=order,
+        ).label("rank")).where(*pending).subquery()
+        fair = select(ranked.c.id).where(ranked.c.rank <= self.policy.per_lane)
         due = (
             select(OutboxRow.id)
-            .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now)
-            .order_by(OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
+            .where(OutboxRow.id.in_(fair), *pending)
+            .order_by(*order)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -186,25 +207,8 @@ class Dispatcher:
         return oc.sent(result.provider_message_id, now(), values)
 
     async def _finish(self, claim: oc.Claim, outcome: oc.Outcome) -> None:
-        """Store the outcome; while the database is away, keep trying within the
-        lease (the provider has the message: storing it is what prevents a resend)."""
-        deadline = time.monotonic() + self.policy.lease.total_seconds()
-        pause = 0.1
-        stmt = self._still_ours(claim).values(
-            status=outcome.status.value, claimed_by=None, **outcome.values)
-        while True:
-            try:
-                async with self.db.raw_transaction() as session:
-                    result = await session.execute(stmt)
-                break
-            except (DBAPIError, OSError) as exc:
-                if time.monotonic() + pause > deadline:
-                    raise
-                log.warning("outbox row %s: storing its outcome failed (%s); retrying", claim.id, exc)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 2.0)
-        if cast(CursorResult[Any], result).rowcount == 0:
-            log.warning("outbox row %s: lease lost before its outcome was stored", claim.id)
+        """Store the outcome (in a batch with the others arriving meanwhile)."""
+        await self._finisher.store(claim, outcome)
 
     @staticmethod
     def _still_ours(claim: oc.Claim) -> Any:

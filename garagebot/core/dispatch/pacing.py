@@ -52,6 +52,7 @@ class Pacer:
         self._sleep = sleep
         self._lanes: dict[str, Bucket] = {}
         self._blocked_until: dict[str, float] = {}
+        self._last: dict[str, float] = {}
 
     async def acquire(self, lane: str, rate: float, burst: float = 1.0, *, defer: bool = True) -> None:
         """Wait for ``lane``'s turn (``rate`` a second), or raise SendDeferred when it
@@ -67,6 +68,15 @@ class Pacer:
             await self._sleep(max(-bucket.tokens / bucket.rate, blocked))
         elif blocked > 0:
             await self._sleep(blocked)
+        if burst <= 1:
+            await self._spaced(lane, rate)
+
+    async def _spaced(self, lane: str, rate: float) -> None:
+        """Never closer than 1/rate after the lane's last send, however late the
+        event loop woke the waiters (late waiters would otherwise go together)."""
+        while (gap := self._last.get(lane, float("-inf")) + 1 / rate - self._clock()) > 0:
+            await self._sleep(gap)
+        self._last[lane] = self._clock()
 
     def block(self, lane: str, seconds: float) -> None:
         """Send nothing on ``lane`` for ``seconds`` (a provider's 429 and Retry-After)."""
@@ -77,5 +87,6 @@ class Pacer:
         if bucket is None or bucket.rate != rate:
             if len(self._lanes) > MAX_LANES:  # forget lanes whose buckets are full again
                 self._lanes = {k: b for k, b in self._lanes.items() if b.level(now) < b.capacity}
+                self._last = {k: t for k, t in self._last.items() if k in self._lanes}
             bucket = self._lanes[lane] = Bucket(rate, burst, now)
         return bucket

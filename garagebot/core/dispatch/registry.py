@@ -70,11 +70,12 @@ class DispatchPolicy:
     outlast one provider call (their clients time out after 15 s) and a short
     pacing wait, not a batch: a drainer that dies leaves its rows to others after
     ``lease``. At most ``concurrency`` rows are in flight per drainer; a claim
-    takes at most ``batch_size`` rows."""
+    takes at most ``batch_size`` rows, and ``per_lane`` of one garage's channel."""
 
     batch_size: int = 50
     lease: dt.timedelta = dt.timedelta(seconds=30)
     concurrency: int = 64
+    per_lane: int = 8
     max_attempts: int = 8
     first_retry: dt.timedelta = dt.timedelta(seconds=30)
     max_retry: dt.timedelta = dt.timedelta(hours=1)

@@ -30,8 +30,8 @@ import os
 import resource
 import signal
 import statistics
-import tempfile
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence

@@ -142,7 +142,7 @@ def worker_env(opts: Options, api_url: str, queue: str, tmp: Path) -> dict[str, 
     return env
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 

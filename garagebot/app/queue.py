@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
+from typing import cast
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -67,7 +69,8 @@ async def listen_for_wakes(redis: ArqRedis, queue_name: str, drainer: InProcessD
     key, down, pause = wake_key(queue_name), False, 0.2
     while True:
         try:
-            if await redis.blpop([key], timeout=WAKE_BLOCK_SECONDS) is not None:
+            popped = await cast(Awaitable[object], redis.blpop([key], timeout=WAKE_BLOCK_SECONDS))
+            if popped is not None:
                 drainer.wake()
         except (RedisError, OSError) as exc:
             if not down:

@@ -13,8 +13,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import bindparam
+from sqlalchemy import Table, bindparam
 from sqlalchemy.exc import DBAPIError
 
 from garagebot.core.dispatch.outcome import Claim, Outcome
@@ -25,7 +26,7 @@ from garagebot.core.uow import Database
 log = logging.getLogger(__name__)
 
 _Item = tuple[Claim, Outcome, "asyncio.Future[None]"]
-_TABLE = OutboxRow.__table__
+_TABLE = cast(Table, OutboxRow.__table__)
 
 
 class Finisher:

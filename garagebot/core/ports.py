@@ -45,6 +45,7 @@ class OutboundMessage:
     text: str
     choices: Sequence[tuple[str, str]] = ()  # (choice id, rendered label)
     media_keys: Sequence[str] = ()
+    priority: int = 0  # 0: a reply to someone who just acted; 1: a bulk notice
 
 
 @dataclass(frozen=True, slots=True)

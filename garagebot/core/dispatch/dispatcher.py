@@ -100,17 +100,21 @@ class Dispatcher:
         running: set[asyncio.Task[DrainReport]] = set()
         total = DrainReport()
         refill = max(1, min(self.policy.batch_size, self.policy.concurrency // 4))
+        reserved = self.policy.concurrency // 8
         loop = asyncio.get_running_loop()
         try:
             while True:
+                # The last slots are kept for replies: bulk notices never hold them all.
                 room = 0 if stopping() else self.policy.concurrency - len(running)
-                wanted = min(room, self.policy.batch_size)
-                claims = await self._claim(wanted) if wanted > 0 else []
+                replies_only = room <= reserved
+                wanted = min(room, self.policy.batch_size) if replies_only else min(
+                    room - reserved, self.policy.batch_size)
+                claims = await self._claim(wanted, replies_only=replies_only) if wanted > 0 else []
                 running.update(asyncio.create_task(self._handle(c)) for c in claims)
                 if not running:
                     return total
                 full = bool(claims) and len(claims) == wanted
-                if full and len(running) < self.policy.concurrency:
+                if full and len(running) < self.policy.concurrency - reserved:
                     continue  # more may be due: fill the free slots first
                 # All slots busy: until a quarter is free. Nothing more due: a tick.
                 deadline = loop.time() + CLAIM_TICK_SECONDS
@@ -131,9 +135,10 @@ class Dispatcher:
         reports = await asyncio.gather(*(self._handle(c) for c in claims))
         return sum(reports, DrainReport())
 
-    async def _claim(self, limit: int) -> list[oc.Claim]:
+    async def _claim(self, limit: int, *, replies_only: bool = False) -> list[oc.Claim]:
         now = self.db.clock.now()
-        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now)
+        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
+                   *((OutboxRow.priority == 0,) if replies_only else ()))
         order = (OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
         # Fair across garages: at most ``per_lane`` rows of one garage's channel a
         # claim, so one garage's backlog (paced by its own number) never fills the slots.

@@ -29,6 +29,7 @@ class Claim:
     attempts: int
     created_at: dt.datetime
     provider_message_id: str | None = None
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class Outcome:
 
 
 CLAIM_COLUMNS = ("id", "organization_id", "kind", "topic", "channel", "recipient", "locale",
-                 "payload", "attempts", "created_at", "provider_message_id")
+                 "payload", "attempts", "created_at", "provider_message_id", "priority")
 
 
 def render(claim: Claim, renderer: Renderer, default_locale: str) -> OutboundMessage:
@@ -61,7 +62,7 @@ def render(claim: Claim, renderer: Renderer, default_locale: str) -> OutboundMes
     return OutboundMessage(
         outbox_id=claim.id, organization_id=claim.organization_id,
         channel=Channel(claim.channel), recipient=claim.recipient, locale=locale,
-        text=text, choices=choices, media_keys=media,
+        text=text, choices=choices, media_keys=media, priority=claim.priority,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from garagebot.core.ports import SendDeferred
 
 MAX_LANES = 10_000
+BULK_WAIT = 0.25
 
 
 class Bucket:
@@ -45,23 +46,28 @@ class Pacer:
     """Lanes of token buckets (see the module docstring). ``clock`` and ``sleep``
     are injectable so tests run without waiting."""
 
-    def __init__(self, *, max_wait: float = 1.0, clock: Callable[[], float] = time.monotonic,
+    def __init__(self, *, max_wait: float = 1.0, bulk_wait: float = BULK_WAIT,
+                 clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.max_wait = max_wait
+        self.bulk_wait = bulk_wait
         self._clock = clock
         self._sleep = sleep
         self._lanes: dict[str, Bucket] = {}
         self._blocked_until: dict[str, float] = {}
         self._last: dict[str, float] = {}
 
-    async def acquire(self, lane: str, rate: float, burst: float = 1.0, *, defer: bool = True) -> None:
+    async def acquire(self, lane: str, rate: float, burst: float = 1.0, *, defer: bool = True,
+                      priority: int = 0) -> None:
         """Wait for ``lane``'s turn (``rate`` a second), or raise SendDeferred when it
-        is far off (``defer`` False: always wait, for the later parts of one message)."""
+        is far off (``defer`` False: always wait, for the later parts of one message).
+        A bulk notice (``priority`` > 0) waits at most ``bulk_wait``, so the bulk
+        queued on a lane never keeps a reply waiting longer than that."""
         now = self._clock()
         bucket = self._bucket(lane, rate, max(burst, 1.0), now)
         blocked = self._blocked_until.get(lane, 0.0) - now
         wait = max(bucket.wait_for_token(now), blocked)
-        if defer and wait > self.max_wait:
+        if defer and wait > (min(self.max_wait, self.bulk_wait) if priority else self.max_wait):
             raise SendDeferred(f"pacing {lane}", retry_after_seconds=wait)
         bucket.take(now)  # the bucket may go into debt by the waiters' tokens
         if bucket.tokens < 0:
@@ -90,3 +96,4 @@ class Pacer:
                 self._last = {k: t for k, t in self._last.items() if k in self._lanes}
             bucket = self._lanes[lane] = Bucket(rate, burst, now)
         return bucket
+

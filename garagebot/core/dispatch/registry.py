@@ -75,7 +75,7 @@ class DispatchPolicy:
     batch_size: int = 50
     lease: dt.timedelta = dt.timedelta(seconds=30)
     concurrency: int = 64
-    per_lane: int = 8
+    per_lane: int = 4
     max_attempts: int = 8
     first_retry: dt.timedelta = dt.timedelta(seconds=30)
     max_retry: dt.timedelta = dt.timedelta(hours=1)

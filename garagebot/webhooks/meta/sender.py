@@ -76,7 +76,7 @@ class MetaSender:
                    "to": message.recipient.lstrip("+"), **content}
         lane = f"meta:{ctx.meta_phone_number_id}"
         rate = _rate(ctx.settings.get("meta_messages_per_second"))
-        await self.pacer.acquire(lane, rate, burst=rate)
+        await self.pacer.acquire(lane, rate, burst=rate, priority=message.priority)
         try:
             return SendResult(await self.api.send(ctx.meta_phone_number_id, payload))
         except MetaApiError as exc:

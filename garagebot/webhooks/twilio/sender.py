@@ -86,7 +86,7 @@ class TwilioSender:
         rate = _rate(ctx, "twilio_sms_per_second", SMS_PER_SECOND)
         for index, part in enumerate(sms.split(sms.plain_punctuation(text), self.max_segments)):
             form = {**self._base(ctx.sms_number, message.recipient), "Body": part}
-            sid = await self._create(form, rate, defer=index == 0)
+            sid = await self._create(form, rate, defer=index == 0, priority=message.priority)
         return SendResult(sid)
 
     async def _whatsapp(self, ctx: DeliveryContext, message: OutboundMessage) -> SendResult:
@@ -104,16 +104,15 @@ class TwilioSender:
                 {str(n): str(ctx.params.get(p, "")) for n, p in enumerate(template.params, 1)},
                 ensure_ascii=False)
         return SendResult(await self._create(
-            form, _rate(ctx, "twilio_whatsapp_per_second", WHATSAPP_PER_SECOND)))
+            form, _rate(ctx, "twilio_whatsapp_per_second", WHATSAPP_PER_SECOND),
+            priority=message.priority))
 
-    async def _create(self, form: dict[str, str], rate: float, *, defer: bool = True) -> str:
-        lane = f"twilio:{form['From']}"
-        await self.pacer.acquire(lane, rate, defer=defer)
+    async def _create(self, form: dict[str, str], rate: float, *, defer: bool = True,
+                      priority: int = 0) -> str:
+        await self.pacer.acquire(f"twilio:{form['From']}", rate, defer=defer, priority=priority)
         try:
             created = await self.api.create_message(form)
         except TwilioApiError as exc:
-            if exc.status == 429:
-                self.pacer.block(lane, exc.retry_after or 1.0)
             if exc.transient:
                 raise TransientSendError(str(exc), retry_after_seconds=exc.retry_after) from exc
             raise PermanentSendError(f"twilio error {exc.code}: {exc.message}") from exc

@@ -97,7 +97,10 @@ async def open_runtime(
     """
     async with AsyncExitStack() as stack:
         redis, drainer, notifier = _queue(settings, stack, in_process_drain)
-        db = Database(settings.database_url, clock=clock, notifier=notifier)
+        # The worker (Redis mode, no in-process drain) keeps a fixed pool: with many
+        # sends in flight, overflow connections would be opened and closed all the time.
+        pool = {"pool_size": 30, "max_overflow": 0} if redis is not None and not in_process_drain else {}
+        db = Database(settings.database_url, clock=clock, notifier=notifier, **pool)
         stack.push_async_callback(db.dispose)
         translator = Translator.load()
         transports, subscribers = default_transports(), Subscribers()

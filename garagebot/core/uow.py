@@ -39,11 +39,12 @@ class Database:
         clock: Clock | None = None,
         notifier: OutboxNotifier | None = None,
         pool_size: int = 10,
+        max_overflow: int | None = None,
     ) -> None:
         self.url = url
         self.clock: Clock = clock or SystemClock()
         self.notifier = notifier
-        self.engine: AsyncEngine = make_engine(url, pool_size=pool_size)
+        self.engine: AsyncEngine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.dialect = self.engine.dialect.name
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         if self.dialect == "sqlite":

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import select
@@ -89,6 +90,11 @@ async def redis_settings(db_url: str, tmp_path: Path) -> AsyncIterator[Settings]
     await redis.aclose()
 
 
+async def wake_list(rt: Runtime, key: str) -> list[bytes]:
+    assert rt.redis is not None
+    return list(await cast(Awaitable[list[bytes]], rt.redis.lrange(key, 0, -1)))
+
+
 @asynccontextmanager
 async def worker_running(settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
     """``garagebot worker``'s loop in this process, stopped (as by SIGTERM) afterwards."""
@@ -121,14 +127,14 @@ async def test_redis_mode_commits_push_one_wake_up_and_the_worker_sends(
         row_ids = [await queue_greeting(rt, org) for _ in range(5)]
 
         key = wake_key(redis_settings.queue_name)
-        assert await rt.redis.lrange(key, 0, -1) == [b"1"]  # a burst of commits: one wake-up
+        assert await wake_list(rt, key) == [b"1"]  # a burst of commits: one wake-up
         assert [(await load(rt, i)).status for i in row_ids] == [OutboxStatus.PENDING] * 5
 
         async with worker_running(redis_settings) as worker:
             await wait_sent(rt, worker, row_ids)
         for row_id in row_ids:
             assert_dry_run_sent(rt, await load(rt, row_id))
-        assert await rt.redis.lrange(key, 0, -1) == []
+        assert await wake_list(rt, key) == []
 
 
 async def test_redis_mode_a_commit_while_the_worker_runs_is_sent_without_a_poll(

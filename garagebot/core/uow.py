@@ -265,7 +265,8 @@ class UnitOfWork:
             organization_id=self.org_id, kind=kind.value, topic=topic,
             channel=channel.value if channel else None, recipient=recipient, locale=locale,
             payload=to_json_object(payload) or {}, status=OutboxStatus.PENDING.value,
-            attempts=0, available_at=self.now, created_at=self.now, priority=self.priority,
+            attempts=0, available_at=self.now, created_at=self.now,
+            priority=self.priority if kind is OutboxKind.MESSAGE else 0,  # events keep their order
         )
         self.session.add(row)
         self.session.info.setdefault(_OUTBOX, []).append(row)

@@ -17,7 +17,11 @@ from collections.abc import Awaitable, Callable
 from garagebot.core.ports import SendDeferred
 
 MAX_LANES = 10_000
-BULK_WAIT = 0.25
+# A send waits for its lane at most this long, then is put back (SendDeferred).
+# Bulk notices may be given a shorter wait (``bulk_wait``) so that they never
+# queue far ahead of a reply on the same lane; the default keeps them equal,
+# because a put-back row comes due by the database clock, not the pacer's.
+MAX_WAIT = 10.0
 
 
 class Bucket:
@@ -46,7 +50,7 @@ class Pacer:
     """Lanes of token buckets (see the module docstring). ``clock`` and ``sleep``
     are injectable so tests run without waiting."""
 
-    def __init__(self, *, max_wait: float = 1.0, bulk_wait: float = BULK_WAIT,
+    def __init__(self, *, max_wait: float = MAX_WAIT, bulk_wait: float = MAX_WAIT,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.max_wait = max_wait

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy import Table, bindparam
-from sqlalchemy.exc import DBAPIError
 
 from garagebot.core.dispatch.outcome import Claim, Outcome
 from garagebot.core.enums import OutboxStatus
@@ -67,10 +66,10 @@ class Finisher:
             try:
                 await self._write(batch)
                 return
-            except (DBAPIError, OSError) as exc:
+            except Exception as exc:  # whatever a lost connection raises: retried within the lease
                 if time.monotonic() + pause > deadline:
                     raise
-                log.warning("storing %d outbox outcomes failed (%s); retrying", len(batch), exc)
+                log.warning("storing %d outbox outcomes failed (%r); retrying", len(batch), exc)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 2.0)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from garagebot.core.dispatch import Pacer
+
 
 class FakeClock:
     """A clock the test moves by hand."""
@@ -33,3 +35,21 @@ class MemoryFileStorage:
 
     async def get(self, key: str) -> bytes:
         return self.files[key][0]
+
+
+class _VirtualTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def virtual_pacer() -> Pacer:
+    """A Pacer on virtual time that never defers: every wait passes at once
+    (tests of a sender's other behaviour, without real-time pacing)."""
+    time_ = _VirtualTime()
+    return Pacer(max_wait=float("inf"), bulk_wait=float("inf"), clock=time_.clock, sleep=time_.sleep)

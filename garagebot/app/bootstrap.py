@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 
-from garagebot.app.queue import ArqNotifier, InProcessDrainer, connect_redis
+from garagebot.app.queue import InProcessDrainer, RedisNotifier, connect_redis
 from garagebot.app.settings import Settings
 from garagebot.app.storage import LocalFileStorage
 from garagebot.app.transports import default_transports
@@ -76,7 +76,7 @@ def _queue(
     if settings.redis_url:
         redis = connect_redis(settings.redis_url, settings.queue_name)
         stack.push_async_callback(redis.aclose)
-        return redis, None, ArqNotifier(redis, settings.queue_name)
+        return redis, None, RedisNotifier(redis, settings.queue_name)
     if in_process_drain:
         drainer = InProcessDrainer(settings.outbox_poll_seconds)
         return None, drainer, drainer
@@ -96,17 +96,23 @@ async def open_runtime(
     """Build the runtime and close it on exit.
 
     Without REDIS_URL and with ``in_process_drain``, a background task drains the
-    outbox in this process; with REDIS_URL, commits enqueue the worker's job.
+    outbox in this process; with REDIS_URL, commits wake the worker (``app.worker``).
     """
     async with AsyncExitStack() as stack:
         redis, drainer, notifier = _queue(settings, stack, in_process_drain)
-        db = Database(settings.database_url, clock=clock, notifier=notifier)
+        # The worker (Redis mode, no in-process drain) keeps a fixed pool: with many
+        # sends in flight, overflow connections would be opened and closed all the time.
+        pool = {"pool_size": 30, "max_overflow": 0} if redis is not None and not in_process_drain else {}
+        db = Database(settings.database_url, clock=clock, notifier=notifier, **pool)
         stack.push_async_callback(db.dispose)
         translator = Translator.load()
         transports, subscribers = default_transports(), Subscribers()
         dispatcher = Dispatcher(
             db, translator, transports, subscribers,
-            policy=policy, default_locale=settings.default_locale,
+            policy=policy or DispatchPolicy(
+                lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
+                concurrency=settings.outbox_concurrency),
+            default_locale=settings.default_locale,
         )
         storage = LocalFileStorage(settings.media_dir)
         runtime = Runtime(

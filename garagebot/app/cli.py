@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--telegram-polling", action="store_true",
                        help="fetch Telegram updates by long polling (development) instead of the webhook")
     serve.set_defaults(run=cmd_serve)
-    sub.add_parser("worker", help="run the arq worker that drains the outbox",
+    sub.add_parser("worker", help="run the worker that drains the outbox (woken through Redis)",
                    description="Drain the outbox from Redis jobs (needs GARAGEBOT_REDIS_URL).",
                    ).set_defaults(run=cmd_worker)
     sub.add_parser("demo", help="migrate, seed the demo garage if empty, and serve",

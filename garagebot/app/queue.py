@@ -1,12 +1,16 @@
 """How a commit that wrote outbox rows reaches a drainer, in both run modes.
 
-* Embedded (no REDIS_URL): ``InProcessDrainer`` is the Database's notifier and
-  runs the dispatcher in a background task, woken by each such commit and
-  polling as a safety net.
-* Redis: ``ArqNotifier`` enqueues the drain job under one fixed job id, so a
-  burst of commits becomes one job; ``garagebot worker`` runs it. arq drops an
-  enqueue while the job with that id is still running, so the notifier also
-  raises a "dirty" flag that the running job checks before it finishes.
+Both modes drain with the same loop, ``InProcessDrainer``: the dispatcher
+claims rows one free send slot at a time, each on a short lease (see
+``core.dispatch.dispatcher``); the loop waits for a wake-up or its poll.
+
+* Embedded (no REDIS_URL): the drainer is the Database's notifier, in the
+  web process.
+* Redis: the web process's ``RedisNotifier`` pushes onto a wake-up list;
+  ``garagebot worker`` (``app.worker``) runs the drainer and a listener that
+  pops the list. Nothing is held in Redis for a drain: a worker killed
+  mid-burst and restarted sends again at once (only its in-flight rows wait
+  for their lease), and while Redis is down the poll still finds every row.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
+from typing import cast
 
 from arq.connections import ArqRedis
 from redis.asyncio import ConnectionPool
@@ -23,60 +29,63 @@ from garagebot.core.dispatch import Dispatcher, DrainReport
 
 log = logging.getLogger(__name__)
 
-DRAIN_JOB = "drain_outbox"
+# A BLPOP must return before the client's socket timeout (connect_redis's 5 s).
+WAKE_BLOCK_SECONDS = 2
 
 
-def drain_job_id(queue_name: str) -> str:
-    return f"{queue_name}:drain-outbox"
-
-
-def dirty_key(queue_name: str) -> str:
-    return f"{queue_name}:outbox-dirty"
+def wake_key(queue_name: str) -> str:
+    return f"{queue_name}:outbox-wake"
 
 
 def connect_redis(url: str, queue_name: str) -> ArqRedis:
-    """An arq-capable Redis client. Nothing connects until the first command, so
-    a Redis outage does not stop the web process (readyz reports it)."""
+    """A Redis client. Nothing connects until the first command, so a Redis
+    outage does not stop the web process (readyz reports it)."""
     pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     return ArqRedis(pool, default_queue_name=queue_name)
 
 
-class ArqNotifier:
-    """OutboxNotifier for the Redis mode: mark the outbox dirty and enqueue the drain job."""
+class RedisNotifier:
+    """OutboxNotifier for the Redis mode: one item on the wake-up list (a burst of
+    commits leaves one item, the list is trimmed to it)."""
 
     def __init__(self, redis: ArqRedis, queue_name: str) -> None:
         self.redis = redis
-        self.queue_name = queue_name
+        self.key = wake_key(queue_name)
 
     async def outbox_written(self) -> None:
         try:
-            await self.redis.set(dirty_key(self.queue_name), b"1")
-            await self.redis.enqueue_job(
-                DRAIN_JOB, _job_id=drain_job_id(self.queue_name), _queue_name=self.queue_name
-            )
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.lpush(self.key, b"1")
+                pipe.ltrim(self.key, 0, 0)
+                await pipe.execute()
         except (RedisError, OSError) as exc:
             # The commit stands; the worker's periodic poll sends the rows later.
-            log.warning("could not notify the outbox worker through Redis: %s", exc)
+            log.warning("could not wake the outbox worker through Redis: %s", exc)
 
 
-# Under a steady stream of commits the job ends after this many rounds anyway (well
-# inside arq's job timeout); the flag stays raised and the next poll starts a new job.
-MAX_ROUNDS = 20
-
-
-async def drain_until_clean(dispatcher: Dispatcher, redis: ArqRedis, queue_name: str) -> DrainReport:
-    """The drain job: drain, and go again if a commit raised the flag meanwhile."""
-    total = DrainReport()
-    for _ in range(MAX_ROUNDS):
-        await redis.delete(dirty_key(queue_name))
-        total += await dispatcher.drain()
-        if not await redis.exists(dirty_key(queue_name)):
-            break
-    return total
+async def listen_for_wakes(redis: ArqRedis, queue_name: str, drainer: InProcessDrainer) -> None:
+    """The worker's side: wake ``drainer`` on every item. Redis errors are
+    logged (once per outage) and retried; the drainer's poll goes on meanwhile."""
+    key, down, pause = wake_key(queue_name), False, 0.2
+    while True:
+        try:
+            popped = await cast(Awaitable[object], redis.blpop([key], timeout=WAKE_BLOCK_SECONDS))
+            if popped is not None:
+                drainer.wake()
+        except (RedisError, OSError) as exc:
+            if not down:
+                log.warning("outbox wake-ups from Redis stopped (%s); polling meanwhile", exc)
+            down = True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+            continue
+        if down:
+            log.info("outbox wake-ups from Redis are back")
+            down, pause = False, 0.2
 
 
 class InProcessDrainer:
-    """OutboxNotifier for the embedded mode, and the task that drains.
+    """The drain loop of both run modes, and the embedded mode's OutboxNotifier.
 
     ``outbox_written`` only sets an event; the task drains, then waits for the
     event or ``poll_seconds`` (rows retried later become due without a commit).
@@ -94,12 +103,15 @@ class InProcessDrainer:
     async def outbox_written(self) -> None:
         self._wake.set()
 
+    def wake(self) -> None:
+        self._wake.set()
+
     def start(self, dispatcher: Dispatcher) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(dispatcher), name="outbox-drainer")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Let the current round finish (cancelling a database call midway would
+        """Let the sends in flight finish (cancelling a database call midway would
         strand its connection), then end the task; cancel it after ``grace_seconds``."""
         if self._task is None:
             return
@@ -122,25 +134,17 @@ class InProcessDrainer:
 
     async def _run(self, dispatcher: Dispatcher) -> None:
         while not self._stopping:
+            self._wake.clear()
             try:
-                report = await self._drain(dispatcher)
+                report = await dispatcher.drain(stopping=lambda: self._stopping)
             except Exception:  # a database hiccup must not end the task; the next round retries
                 log.exception("draining the outbox failed")
                 report = DrainReport()
+            if report.handled:
+                log.info("outbox drained: %s", report)
             async with self._round_done:
                 self._rounds += 1
                 self._last = report
                 self._round_done.notify_all()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
-
-    async def _drain(self, dispatcher: Dispatcher) -> DrainReport:
-        # Batch by batch, so that stopping waits for one batch, not a whole backlog.
-        total = DrainReport()
-        while not self._stopping:
-            batch = await dispatcher.drain_batch()
-            total += batch
-            if batch.handled == 0:
-                break
-        return total

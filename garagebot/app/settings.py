@@ -46,6 +46,9 @@ EXPECTED: Mapping[str, str] = {
     "outbox_max_age_seconds": "a whole number of seconds between 10 and 86400",
     "queue_name": "a Redis key name like garagebot:queue",
     "outbox_poll_seconds": "a number of seconds between 0.1 and 3600",
+    "outbox_lease_seconds": "a number of seconds between 1 and 600 (how long a crashed sender "
+    "holds a message it was sending)",
+    "outbox_concurrency": "a whole number between 1 and 1000 (messages in flight per process)",
     "telegram_token": "a Bot API token like 123456:ABC-DEF… (or unset to run without Telegram)",
     "telegram_webhook_secret": "1-256 characters A-Z, a-z, 0-9, _ and - (required with "
     "GARAGEBOT_TELEGRAM_TOKEN unless GARAGEBOT_TELEGRAM_POLLING is on)",
@@ -101,6 +104,8 @@ class Settings(BaseSettings):
     outbox_max_age_seconds: int = Field(default=300, ge=10, le=86400)
     queue_name: str = "garagebot:queue"
     outbox_poll_seconds: float = Field(default=5.0, ge=0.1, le=3600)
+    outbox_lease_seconds: float = Field(default=30.0, ge=1, le=600)
+    outbox_concurrency: int = Field(default=64, ge=1, le=1000)
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"

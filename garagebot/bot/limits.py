@@ -4,8 +4,9 @@ Bot API demanded with a 429 ``retry_after``.
 
 Token buckets with reservations: ``acquire`` takes a token from the chat's
 bucket and the global one and sleeps until both would have had it. When the
-wait would be long, it raises ``TransientSendError`` instead, so the
-dispatcher retries the message later rather than holding its batch.
+wait would be long, it raises ``SendDeferred`` instead, so the dispatcher
+puts the message back until then (not counted as an attempt) rather than
+holding a send slot.
 The limits are per process; a deployment with several senders shares the
 bot's limits between them (Telegram's are soft).
 """
@@ -16,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from garagebot.core.ports import TransientSendError
+from garagebot.core.ports import SendDeferred
 
 
 class TokenBucket:
@@ -65,13 +66,13 @@ class RateLimiter:
         now = self._clock()
         blocked = max(self._blocked_until.get(chat, 0.0), self._blocked_until.get("*", 0.0))
         if blocked - now > self._max_wait:
-            raise TransientSendError("telegram asked to wait", retry_after_seconds=blocked - now)
+            raise SendDeferred("telegram asked to wait", retry_after_seconds=blocked - now)
         bucket = self._chat_bucket(chat, now)
         wait = max(bucket.reserve(now), self._global.reserve(now), blocked - now)
         if wait > self._max_wait:
             bucket.tokens += 1  # give the tokens back: this message is not sent now
             self._global.tokens += 1
-            raise TransientSendError("outbound rate limit", retry_after_seconds=wait)
+            raise SendDeferred("outbound rate limit", retry_after_seconds=wait)
         if wait > 0:
             await self._sleep(wait)
 

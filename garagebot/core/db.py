@@ -108,7 +108,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
+                max_overflow: int | None = None) -> AsyncEngine:
     """Build the async engine for ``url`` with the per-engine settings above."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo)
@@ -116,5 +117,6 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=False
+        url, echo=echo, pool_size=pool_size,
+        max_overflow=pool_size * 2 if max_overflow is None else max_overflow, pool_pre_ping=False
     )

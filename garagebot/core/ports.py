@@ -45,6 +45,7 @@ class OutboundMessage:
     text: str
     choices: Sequence[tuple[str, str]] = ()  # (choice id, rendered label)
     media_keys: Sequence[str] = ()
+    priority: int = 0  # 0: a reply to someone who just acted; 1: a bulk notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,12 @@ class TransientSendError(Exception):
     def __init__(self, reason: str, retry_after_seconds: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after_seconds = retry_after_seconds
+
+
+class SendDeferred(TransientSendError):
+    """Not sent only because of our own pacing (a provider's rate limit would be
+    exceeded): nothing reached the provider, so the dispatcher puts the row back
+    for ``retry_after_seconds`` without counting an attempt."""
 
 
 class PermanentSendError(Exception):

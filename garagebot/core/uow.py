@@ -39,11 +39,12 @@ class Database:
         clock: Clock | None = None,
         notifier: OutboxNotifier | None = None,
         pool_size: int = 10,
+        max_overflow: int | None = None,
     ) -> None:
         self.url = url
         self.clock: Clock = clock or SystemClock()
         self.notifier = notifier
-        self.engine: AsyncEngine = make_engine(url, pool_size=pool_size)
+        self.engine: AsyncEngine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self.dialect = self.engine.dialect.name
         self._writer = async_sessionmaker(self.engine, expire_on_commit=False)
         if self.dialect == "sqlite":
@@ -242,8 +243,14 @@ class UnitOfWork:
         payload = to_json_object(_message_payload(key, params, choices, media_keys)) or {}
         self.session.info.setdefault(_OUTBOX_ROWS, []).append((
             self.org_id, OutboxKind.MESSAGE.value, key, channel.value, recipient, locale,
-            pgraw.jsonb(payload), OutboxStatus.PENDING.value, 0, self.now, self.now))
+            pgraw.jsonb(payload), OutboxStatus.PENDING.value, 0, self.now, self.now, self.priority))
         self.outbox_written = True
+
+    @property
+    def priority(self) -> int:
+        """The outbox priority of what this unit queues: a person's action (a
+        client who wrote, a staff member) goes ahead of the system's bulk notices."""
+        return 1 if self.actor.kind is ActorKind.SYSTEM else 0
 
     def _outbox(
         self,
@@ -259,6 +266,7 @@ class UnitOfWork:
             channel=channel.value if channel else None, recipient=recipient, locale=locale,
             payload=to_json_object(payload) or {}, status=OutboxStatus.PENDING.value,
             attempts=0, available_at=self.now, created_at=self.now,
+            priority=self.priority if kind is OutboxKind.MESSAGE else 0,  # events keep their order
         )
         self.session.add(row)
         self.session.info.setdefault(_OUTBOX, []).append(row)
@@ -280,7 +288,8 @@ _OUTBOX = "garagebot.outbox"
 _OUTBOX_ROWS = "garagebot.outbox_rows"  # UnitOfWork.reply's rows, as the INSERT's parameters
 _PG_OUTBOX = (
     "INSERT INTO outbox (organization_id, kind, topic, channel, recipient, locale, payload, status, "
-    "attempts, available_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    "attempts, available_at, created_at, priority) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
 
 
 async def write_outbox(session: AsyncSession) -> None:
@@ -298,6 +307,6 @@ async def write_outbox(session: AsyncSession) -> None:
     for r in rows:
         session.expunge(r)
     params = [(r.organization_id, r.kind, r.topic, r.channel, r.recipient, r.locale, pgraw.jsonb(r.payload),
-               r.status, r.attempts, r.available_at, r.created_at) for r in rows]
+               r.status, r.attempts, r.available_at, r.created_at, r.priority) for r in rows]
     if params or replies:
         await raw.executemany(_PG_OUTBOX, params + replies)

@@ -1,21 +1,22 @@
 """The outbox end to end in both run modes: embedded (in-process task) and Redis
-(arq job run by a real arq worker), each with the dry-run transport."""
+(the worker's drain loop, woken through real Redis), each with the dry-run transport."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import pytest
-from arq.connections import ArqRedis
 from sqlalchemy import select
 
 from garagebot.app.bootstrap import Runtime, open_runtime
-from garagebot.app.queue import InProcessDrainer, connect_redis, dirty_key, drain_job_id
+from garagebot.app.queue import InProcessDrainer, connect_redis, wake_key
 from garagebot.app.settings import Settings
-from garagebot.app.worker import build_worker
+from garagebot.app.worker import run_worker
 from garagebot.core.actor import Actor
 from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.core.i18n import FSI, PDI
@@ -89,11 +90,34 @@ async def redis_settings(db_url: str, tmp_path: Path) -> AsyncIterator[Settings]
     await redis.aclose()
 
 
-async def queued_jobs(redis: ArqRedis, settings: Settings) -> list[bytes]:
-    return list(await redis.zrange(settings.queue_name, 0, -1))
+async def wake_list(rt: Runtime, key: str) -> list[bytes]:
+    assert rt.redis is not None
+    return list(await cast(Awaitable[list[bytes]], rt.redis.lrange(key, 0, -1)))
 
 
-async def test_redis_mode_commits_enqueue_one_coalesced_job_and_a_real_arq_worker_sends(
+@asynccontextmanager
+async def worker_running(settings: Settings) -> AsyncIterator[asyncio.Task[None]]:
+    """``garagebot worker``'s loop in this process, stopped (as by SIGTERM) afterwards."""
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, stop=stop))
+    try:
+        yield worker
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=30)
+
+
+async def wait_sent(rt: Runtime, worker: asyncio.Task[None], row_ids: list[int]) -> None:
+    """Until every row is sent, watching the worker (its end fails the test)."""
+    for _ in range(600):
+        if {(await load(rt, i)).status for i in row_ids} == {OutboxStatus.SENT}:
+            return
+        await asyncio.wait([worker], timeout=0.1)
+        assert not worker.done(), worker
+    raise AssertionError(f"rows {row_ids} not sent within a minute")
+
+
+async def test_redis_mode_commits_push_one_wake_up_and_the_worker_sends(
     redis_settings: Settings,
 ) -> None:
     async with open_runtime(redis_settings) as rt:
@@ -102,48 +126,30 @@ async def test_redis_mode_commits_enqueue_one_coalesced_job_and_a_real_arq_worke
         org = await new_garage(rt.db)
         row_ids = [await queue_greeting(rt, org) for _ in range(5)]
 
-        job_id = drain_job_id(redis_settings.queue_name)
-        assert await queued_jobs(rt.redis, redis_settings) == [job_id.encode()]
-        assert await rt.redis.exists(dirty_key(redis_settings.queue_name))
+        key = wake_key(redis_settings.queue_name)
+        assert await wake_list(rt, key) == [b"1"]  # a burst of commits: one wake-up
         assert [(await load(rt, i)).status for i in row_ids] == [OutboxStatus.PENDING] * 5
 
-        worker = build_worker(redis_settings, burst=True, handle_signals=False)
-        try:
-            await asyncio.wait_for(worker.async_run(), timeout=60)
-        finally:
-            await worker.close()
-
-        assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+        async with worker_running(redis_settings) as worker:
+            await wait_sent(rt, worker, row_ids)
         for row_id in row_ids:
             assert_dry_run_sent(rt, await load(rt, row_id))
-        assert await queued_jobs(rt.redis, redis_settings) == []
-        assert not await rt.redis.exists(dirty_key(redis_settings.queue_name))
+        assert await wake_list(rt, key) == []
 
 
-async def test_redis_mode_a_commit_after_the_worker_finished_enqueues_a_new_job(
-    redis_settings: Settings,
+async def test_redis_mode_a_commit_while_the_worker_runs_is_sent_without_a_poll(
+    db_url: str, tmp_path: Path,
 ) -> None:
-    async with open_runtime(redis_settings) as rt:
-        assert rt.redis is not None
+    # A poll of an hour: only the commit's wake-up through Redis can start the round.
+    settings = app_settings(db_url, tmp_path, redis_url=require_redis(), outbox_poll_seconds=3600,
+                            queue_name=f"garagebot-test:{uuid.uuid4().hex}")
+    async with open_runtime(settings) as rt:
         org = await new_garage(rt.db)
         first = await queue_greeting(rt, org)
-        worker = build_worker(redis_settings, burst=True, handle_signals=False)
-        try:
-            await asyncio.wait_for(worker.async_run(), timeout=60)
-        finally:
-            await worker.close()
-        assert_dry_run_sent(rt, await load(rt, first))
-
-        # keep_result=0: no result key stays behind to swallow the next enqueue.
-        second = await queue_greeting(rt, org)
-        assert await queued_jobs(rt.redis, redis_settings) == [
-            drain_job_id(redis_settings.queue_name).encode()
-        ]
-        worker = build_worker(redis_settings, burst=True, handle_signals=False)
-        try:
-            await asyncio.wait_for(worker.async_run(), timeout=60)
-        finally:
-            await worker.close()
+        async with worker_running(settings) as worker:
+            await wait_sent(rt, worker, [first])  # sent by the start-up round
+            second = await queue_greeting(rt, org)
+            await wait_sent(rt, worker, [second])
         assert_dry_run_sent(rt, await load(rt, second))
         async with rt.db.read() as s:
             mine = (await s.scalars(select(OutboxRow.status).where(

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from garagebot.core.actor import Actor
 from garagebot.core.dispatch import (
@@ -26,12 +26,13 @@ from garagebot.core.dispatch import (
 )
 from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.core.i18n import FSI, PDI, Translator
-from garagebot.core.ids import OrgId
+from garagebot.core.ids import ClientId, OrgId
 from garagebot.core.models import OutboxRow
 from garagebot.core.ports import (
     Choice,
     OutboundMessage,
     PermanentSendError,
+    SendDeferred,
     SendResult,
     TransientSendError,
 )
@@ -49,12 +50,15 @@ class RecordingTransport:
         self.sent: list[OutboundMessage] = []
         self.calls = 0
         self.script = script
+        self.during: Callable[[OutboundMessage, int], Awaitable[None]] | None = None
 
     async def send(self, message: OutboundMessage) -> SendResult:
         self.calls += 1
         await asyncio.sleep(0)  # let concurrent drainers interleave
         if self.script is not None:
             self.script(message, self.calls)
+        if self.during is not None:
+            await self.during(message, self.calls)
         self.sent.append(message)
         return SendResult(provider_message_id=f"prov-{message.outbox_id}")
 
@@ -348,3 +352,84 @@ async def test_a_failed_status_callback_records_the_providers_error_code(
     assert await record_delivery_status(
         db, f"prov-{row_id}", OutboxStatus.READ, channel=Channel.WHATSAPP
     ) is DeliveryUpdate.UNKNOWN
+
+
+async def test_a_reply_goes_out_before_bulk_notices_queued_earlier(
+    db: Database, translator: Translator
+) -> None:
+    org = await new_garage(db)
+    async with db.unit_of_work(Actor.system(org)) as uow:  # the system's bulk: a digest, reminders
+        bulk = [uow.send(Channel.SMS, f"+96279100000{i}", "en", "error.generic") for i in range(3)]
+        await uow.session.flush()
+        bulk_ids = [r.id for r in bulk]
+    async with db.unit_of_work(Actor.client(org, ClientId(1), Channel.SMS)) as uow:  # a client wrote
+        reply = uow.send(Channel.SMS, PHONE, "en", "error.generic")
+        await uow.session.flush()
+        reply_id = reply.id
+    assert [(await load(db, i)).priority for i in [*bulk_ids, reply_id]] == [1, 1, 1, 0]
+    transport = RecordingTransport()
+
+    await make_dispatcher(db, translator, transport,
+                          policy=DispatchPolicy(batch_size=1, concurrency=1)).drain()
+
+    assert [m.outbox_id for m in transport.of(org)] == [reply_id, *bulk_ids]
+
+
+async def test_a_paced_send_is_put_back_without_counting_an_attempt(
+    db: Database, translator: Translator, clock: FakeClock
+) -> None:
+    org = await new_garage(db)
+    row_id = await queue_message(db, org)
+
+    def paced_once(message: OutboundMessage, call: int) -> None:
+        if message.outbox_id == row_id and call == 1:
+            raise SendDeferred("pacing", retry_after_seconds=2)
+
+    transport = RecordingTransport(paced_once)
+    dispatcher = make_dispatcher(db, translator, transport)
+    await dispatcher.drain()
+    row = await load(db, row_id)
+    assert (row.status, row.attempts, row.claimed_by) == (OutboxStatus.PENDING, 0, None)
+    assert row.available_at == clock.now() + dt.timedelta(seconds=2)
+
+    clock.advance(seconds=2)
+    await dispatcher.drain()
+    row = await load(db, row_id)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+
+
+async def test_a_row_whose_provider_id_is_stored_is_never_sent_again(
+    db: Database, translator: Translator
+) -> None:
+    org = await new_garage(db)
+    row_id = await queue_message(db, org)
+    async with db.raw_transaction() as session:  # the provider took it; its status was not stored
+        await session.execute(update(OutboxRow).where(OutboxRow.id == row_id)
+                              .values(provider_message_id="SM-already"))
+    transport = RecordingTransport()
+
+    await make_dispatcher(db, translator, transport).drain()
+
+    assert transport.of(org) == []
+    row = await load(db, row_id)
+    assert (row.status, row.provider_message_id) == (OutboxStatus.SENT, "SM-already")
+
+
+async def test_a_claim_names_its_drainer_until_the_outcome_is_stored(
+    db: Database, translator: Translator
+) -> None:
+    org = await new_garage(db)
+    row_id = await queue_message(db, org)
+    seen: list[str | None] = []
+
+    async def during(message: OutboundMessage, call: int) -> None:
+        seen.append((await load(db, row_id)).claimed_by)
+
+    transport = RecordingTransport()
+    transport.during = during
+    dispatcher = make_dispatcher(db, translator, transport)
+    dispatcher.worker_id = "worker-a"
+    await dispatcher.drain()
+
+    assert seen == ["worker-a"]
+    assert (await load(db, row_id)).claimed_by is None

@@ -1,14 +1,22 @@
 """The dispatcher: due outbox rows to their channel's transport or to subscribers.
 
-Claiming: one statement moves a batch of due PENDING rows onto a lease
-(``available_at`` = now + lease, ``attempts`` + 1). On PostgreSQL the batch
-is selected ``FOR UPDATE SKIP LOCKED``, so concurrent drainers take disjoint
-rows; on SQLite the writer transaction (``BEGIN IMMEDIATE``) serialises the
-claim. A claimed row is invisible to other drainers until its lease ends, and
-its outcome is written only if the claim is still ours (same ``attempts``), so
-concurrent drainers never send a row twice. A drainer that dies mid-send leaves
-the row to be retried once the lease ends: delivery is at least once across
-crashes, exactly once otherwise.
+Claiming is per row, when a send slot is free for it: one statement moves up
+to the free slots' worth of due PENDING rows onto a short lease
+(``available_at`` = now + lease, ``attempts`` + 1, ``claimed_by`` = this
+drainer), replies before bulk notices (``priority``), then oldest first, and
+at most ``policy.per_lane`` rows of one garage's channel per claim. On
+PostgreSQL the rows are selected ``FOR UPDATE SKIP LOCKED``, so concurrent
+drainers take disjoint rows; on SQLite the writer transaction (``BEGIN
+IMMEDIATE``) serialises the claim. Up to ``policy.concurrency`` rows are in
+flight at once, one at a time per chat and events one at a time per garage
+(in claim order), and each row's
+outcome is written as soon as its provider answers,
+and only if the claim is still ours (same ``attempts``), so concurrent drainers
+never send a row twice. A drainer that dies leaves only its in-flight rows, to
+be retried when their lease ends (seconds); every other row is claimed by the
+next drainer at once. A message is therefore sent twice only when the provider
+call itself was in flight at the crash (or its answer could not be stored
+within the lease). A row that already has a provider id is not sent again.
 
 Messages are rendered at send time for the row's locale. Events run their
 subscribers inside one unit of work (system actor of the row's garage) that
@@ -17,15 +25,18 @@ also marks the row done, so a subscriber's writes and the "done" commit together
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import os
+import socket
+from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from garagebot.core.actor import Actor
+from garagebot.core.dispatch import outcome as oc
+from garagebot.core.dispatch.finisher import Finisher
 from garagebot.core.dispatch.registry import (
     DispatchPolicy,
     DomainEvent,
@@ -34,34 +45,25 @@ from garagebot.core.dispatch.registry import (
     Subscribers,
     Transports,
 )
-from garagebot.core.enums import Channel, OutboxKind, OutboxStatus
+from garagebot.core.enums import OutboxKind, OutboxStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.models import OutboxRow
-from garagebot.core.ports import OutboundMessage, PermanentSendError, TransientSendError
+from garagebot.core.ports import PermanentSendError, SendDeferred, TransientSendError
 from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class _Claim:
-    id: int
-    organization_id: int
-    kind: str
-    topic: str
-    channel: str | None
-    recipient: str | None
-    locale: str | None
-    payload: Mapping[str, object]
-    attempts: int
-    created_at: dt.datetime
+# While rows are in flight, look for new due rows at least this often (a reply
+# queued meanwhile waits for a free slot, not for the slowest send).
+CLAIM_TICK_SECONDS = 0.1
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    status: OutboxStatus
-    report: DrainReport
-    values: Mapping[str, object] = field(default_factory=dict)
+def _never() -> bool:
+    return False
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
 class Dispatcher:
@@ -76,6 +78,7 @@ class Dispatcher:
         *,
         policy: DispatchPolicy | None = None,
         default_locale: str = "en",
+        worker_id: str | None = None,
     ) -> None:
         self.db = db
         self.renderer = renderer
@@ -83,129 +86,152 @@ class Dispatcher:
         self.subscribers = subscribers
         self.policy = policy or DispatchPolicy()
         self.default_locale = default_locale
+        self.worker_id = worker_id or default_worker_id()
+        self._finisher = Finisher(db, self.policy.lease.total_seconds())
+        self._lanes: dict[tuple[str | None, str | None], asyncio.Lock] = {}
 
-    async def drain(self, *, max_batches: int = 1000) -> DrainReport:
-        """Handle due rows batch after batch until none is due (or ``max_batches``)."""
+    async def drain(self, *, stopping: Callable[[], bool] = _never) -> DrainReport:
+        """Handle due rows, ``policy.concurrency`` at once, until none is due (or
+        ``stopping()``); rows already in flight are finished before it returns.
+
+        A claim is made when a quarter of the slots is free, or every
+        ``CLAIM_TICK_SECONDS`` while sends are in flight (so a reply queued
+        meanwhile waits a tick, not for the slowest send)."""
+        running: set[asyncio.Task[DrainReport]] = set()
         total = DrainReport()
-        for _ in range(max_batches):
-            batch = await self.drain_batch()
-            total += batch
-            if batch.handled == 0:
-                break
-        return total
+        refill = max(1, min(self.policy.batch_size, self.policy.concurrency // 4))
+        reserved = self.policy.concurrency // 8
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                # The last slots are kept for replies: bulk notices never hold them all.
+                room = 0 if stopping() else self.policy.concurrency - len(running)
+                replies_only = room <= reserved
+                wanted = min(room, self.policy.batch_size) if replies_only else min(
+                    room - reserved, self.policy.batch_size)
+                claims = await self._claim(wanted, replies_only=replies_only) if wanted > 0 else []
+                running.update(asyncio.create_task(self._handle(c)) for c in claims)
+                if not running:
+                    return total
+                full = bool(claims) and len(claims) == wanted
+                if full and len(running) < self.policy.concurrency - reserved:
+                    continue  # more may be due: fill the free slots first
+                # All slots busy: until a quarter is free. Nothing more due: a tick.
+                deadline = loop.time() + CLAIM_TICK_SECONDS
+                while running and (left := deadline - loop.time()) > 0:
+                    done, running = await asyncio.wait(
+                        running, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        total += task.result()
+                    if full and self.policy.concurrency - len(running) >= refill:
+                        break
+        finally:
+            if running:  # an error above: let the sends in flight store their outcome
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def drain_batch(self) -> DrainReport:
-        report = DrainReport()
-        for claim in await self._claim():
-            if claim.kind == OutboxKind.EVENT:
-                report += await self._run_event(claim)
-            else:
-                report += await self._send(claim)
-        return report
+        """Claim one batch of due rows and handle them (concurrently)."""
+        claims = await self._claim(self.policy.batch_size)
+        reports = await asyncio.gather(*(self._handle(c) for c in claims))
+        return sum(reports, DrainReport())
 
-    async def _claim(self) -> list[_Claim]:
+    async def _claim(self, limit: int, *, replies_only: bool = False) -> list[oc.Claim]:
         now = self.db.clock.now()
+        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
+                   *((OutboxRow.priority == 0,) if replies_only else ()))
+        order = (OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
+        # Fair across garages: at most ``per_lane`` rows of one garage's channel a
+        # claim, so one garage's backlog (paced by its own number) never fills the slots.
+        ranked = select(OutboxRow.id, func.row_number().over(
+            partition_by=(OutboxRow.organization_id, OutboxRow.channel), order_by=order,
+        ).label("rank")).where(*pending).subquery()
+        fair = select(ranked.c.id).where(ranked.c.rank <= self.policy.per_lane)
         due = (
             select(OutboxRow.id)
-            .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now)
-            .order_by(OutboxRow.available_at, OutboxRow.id)
-            .limit(self.policy.batch_size)
+            .where(OutboxRow.id.in_(fair), *pending)
+            .order_by(*order)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        cols = (OutboxRow.id, OutboxRow.organization_id, OutboxRow.kind, OutboxRow.topic,
-                OutboxRow.channel, OutboxRow.recipient, OutboxRow.locale, OutboxRow.payload,
-                OutboxRow.attempts, OutboxRow.created_at)
         stmt = (
             update(OutboxRow)
             .where(OutboxRow.id.in_(due.scalar_subquery()))
-            .values(attempts=OutboxRow.attempts + 1, available_at=now + self.policy.lease)
-            .returning(*cols)
+            .values(attempts=OutboxRow.attempts + 1, available_at=now + self.policy.lease,
+                    claimed_by=self.worker_id)
+            .returning(*(getattr(OutboxRow, c) for c in oc.CLAIM_COLUMNS))
         )
         async with self.db.raw_transaction() as session:
             rows = (await session.execute(stmt)).all()
-        return sorted((_Claim(*row) for row in rows), key=lambda c: c.id)
+        return sorted((oc.Claim(*row) for row in rows), key=lambda c: c.id)
 
-    async def _send(self, claim: _Claim) -> DrainReport:
+    async def _handle(self, claim: oc.Claim) -> DrainReport:
+        # One message at a time per chat, and one event at a time per garage, in
+        # the order claimed (asyncio locks are FIFO).
+        if claim.kind == OutboxKind.EVENT:
+            key: tuple[str | None, str | None] = ("event", str(claim.organization_id))
+        else:
+            key = (claim.channel, claim.recipient)
+        lock = self._lanes.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle_now(claim)
+        finally:
+            if not lock.locked() and self._lanes.get(key) is lock:
+                del self._lanes[key]
+
+    async def _handle_now(self, claim: oc.Claim) -> DrainReport:
+        if claim.kind == OutboxKind.EVENT:
+            return await self._run_event(claim)
         outcome = await self._attempt_send(claim)
-        await self._finish(claim, outcome.status, outcome.values)
+        await self._finish(claim, outcome)
         return outcome.report
 
-    async def _attempt_send(self, claim: _Claim) -> _Outcome:
+    async def _attempt_send(self, claim: oc.Claim) -> oc.Outcome:
+        now = self.db.clock.now
+        if claim.provider_message_id:  # the provider has it already: never send again
+            return oc.sent(claim.provider_message_id, now(), {})
         if claim.attempts > self.policy.max_attempts:
-            return self._failed("too many attempts")
+            return oc.failed("too many attempts")
         try:
-            message = self._render(claim)
+            message = oc.render(claim, self.renderer, self.default_locale)
         except (KeyError, TypeError, ValueError) as exc:
-            return self._failed(f"cannot render: {exc!r}")
+            return oc.failed(f"cannot render: {exc!r}")
         values: dict[str, object] = {"rendered_text": message.text}
         try:
             result = await self.transports.get(message.channel).send(message)
         except PermanentSendError as exc:
-            return self._failed(str(exc) or type(exc).__name__, values)
+            return oc.failed(str(exc) or type(exc).__name__, values)
+        except SendDeferred as exc:
+            return oc.deferred(claim, now(), exc.retry_after_seconds)
         except TransientSendError as exc:
-            return self._retry_or_fail(claim, str(exc), exc.retry_after_seconds, values)
+            return oc.retry_or_fail(self.policy, claim, now(), str(exc), exc.retry_after_seconds,
+                                    values)
         except Exception as exc:  # a transport bug must not stop the drainer; retried like a hiccup
             log.exception("transport for %s failed on outbox row %s", message.channel, claim.id)
-            return self._retry_or_fail(claim, repr(exc), None, values)
-        values.update(provider_message_id=result.provider_message_id,
-                      sent_at=self.db.clock.now(), error=None)
-        return _Outcome(OutboxStatus.SENT, DrainReport(sent=1), values)
+            return oc.retry_or_fail(self.policy, claim, now(), repr(exc), None, values)
+        return oc.sent(result.provider_message_id, now(), values)
 
-    def _render(self, claim: _Claim) -> OutboundMessage:
-        payload = claim.payload
-        locale = claim.locale or self.default_locale
-        if claim.channel is None or claim.recipient is None:
-            raise ValueError("message row without channel or recipient")
-        params = cast(Mapping[str, object], payload.get("params") or {})
-        text = self.renderer.render(locale, str(payload["key"]), params)
-        raw_choices = cast(Sequence[Mapping[str, Any]], payload.get("choices") or [])
-        choices = tuple(
-            (str(c["id"]), self.renderer.render(locale, str(c["key"]), c.get("params") or {}))
-            for c in raw_choices
-        )
-        media = tuple(str(m) for m in cast(Sequence[object], payload.get("media") or []))
-        return OutboundMessage(
-            outbox_id=claim.id, organization_id=claim.organization_id,
-            channel=Channel(claim.channel), recipient=claim.recipient, locale=locale,
-            text=text, choices=choices, media_keys=media,
-        )
-
-    def _failed(self, error: str, values: Mapping[str, object] | None = None) -> _Outcome:
-        return _Outcome(OutboxStatus.FAILED, DrainReport(failed=1), {**(values or {}), "error": error})
-
-    def _retry_or_fail(
-        self, claim: _Claim, error: str, retry_after: float | None, values: Mapping[str, object]
-    ) -> _Outcome:
-        if claim.attempts >= self.policy.max_attempts:
-            return self._failed(f"gave up after {claim.attempts} attempts: {error}", values)
-        when = self.db.clock.now() + self.policy.retry_delay(claim.attempts, retry_after)
-        return _Outcome(OutboxStatus.PENDING, DrainReport(retried=1),
-                        {**values, "error": error, "available_at": when})
-
-    async def _finish(self, claim: _Claim, status: OutboxStatus, values: Mapping[str, object]) -> None:
-        async with self.db.raw_transaction() as session:
-            result = await session.execute(self._still_ours(claim).values(status=status.value, **values))
-        if cast(CursorResult[Any], result).rowcount == 0:
-            log.warning("outbox row %s: lease lost before its outcome was stored", claim.id)
+    async def _finish(self, claim: oc.Claim, outcome: oc.Outcome) -> None:
+        """Store the outcome (in a batch with the others arriving meanwhile)."""
+        await self._finisher.store(claim, outcome)
 
     @staticmethod
-    def _still_ours(claim: _Claim) -> Any:
+    def _still_ours(claim: oc.Claim) -> Any:
         return update(OutboxRow).where(
             OutboxRow.id == claim.id,
             OutboxRow.status == OutboxStatus.PENDING.value,
             OutboxRow.attempts == claim.attempts,
         )
 
-    async def _run_event(self, claim: _Claim) -> DrainReport:
+    async def _run_event(self, claim: oc.Claim) -> DrainReport:
         event = DomainEvent(claim.id, OrgId(claim.organization_id), claim.topic,
                             claim.payload, claim.created_at)
         try:
             async with self.db.unit_of_work(Actor.system(event.organization_id)) as uow:
                 for handler in self.subscribers.handlers_for(claim.topic):
                     await handler(uow, event)
-                done = await uow.session.execute(
-                    self._still_ours(claim).values(status=OutboxStatus.DONE.value, error=None)
-                )
+                done = await uow.session.execute(self._still_ours(claim).values(
+                    status=OutboxStatus.DONE.value, error=None, claimed_by=None))
                 if cast(CursorResult[Any], done).rowcount == 0:
                     raise _LeaseLost
         except _LeaseLost:
@@ -213,8 +239,8 @@ class Dispatcher:
             return DrainReport()
         except Exception as exc:  # one logged catch-all: the event is retried, then failed
             log.exception("subscriber of %s failed on outbox row %s", claim.topic, claim.id)
-            outcome = self._retry_or_fail(claim, repr(exc), None, {})
-            await self._finish(claim, outcome.status, outcome.values)
+            outcome = oc.retry_or_fail(self.policy, claim, self.db.clock.now(), repr(exc), None, {})
+            await self._finish(claim, outcome)
             return outcome.report
         return DrainReport(events=1)
 

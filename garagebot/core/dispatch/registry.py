@@ -64,10 +64,18 @@ class Transports:
 
 @dataclass(frozen=True, slots=True)
 class DispatchPolicy:
-    """Batching, leases and retries. The lease must outlast a batch's sends."""
+    """Claiming, concurrency, leases and retries.
 
-    batch_size: int = 20
-    lease: dt.timedelta = dt.timedelta(minutes=10)
+    A row is claimed only when a send slot is free for it, so its lease needs to
+    outlast one provider call (their clients time out after 15 s) and a short
+    pacing wait, not a batch: a drainer that dies leaves its rows to others after
+    ``lease``. At most ``concurrency`` rows are in flight per drainer; a claim
+    takes at most ``batch_size`` rows, and ``per_lane`` of one garage's channel."""
+
+    batch_size: int = 50
+    lease: dt.timedelta = dt.timedelta(seconds=30)
+    concurrency: int = 64
+    per_lane: int = 4
     max_attempts: int = 8
     first_retry: dt.timedelta = dt.timedelta(seconds=30)
     max_retry: dt.timedelta = dt.timedelta(hours=1)
@@ -86,11 +94,13 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     events: int = 0
+    deferred: int = 0  # put back by the pacing, not an attempt
 
     def __add__(self, other: DrainReport) -> DrainReport:
         return DrainReport(self.sent + other.sent, self.retried + other.retried,
-                           self.failed + other.failed, self.events + other.events)
+                           self.failed + other.failed, self.events + other.events,
+                           self.deferred + other.deferred)
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.events
+        return self.sent + self.retried + self.failed + self.events + self.deferred

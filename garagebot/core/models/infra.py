@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from garagebot.core.db import Base, BigId, JsonType, UTCDateTime
@@ -63,7 +63,7 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "status", "available_at"),
+        Index("ix_outbox_due", "status", "priority", "available_at"),
         Index("ix_outbox_provider", "provider_message_id"),
     )
 
@@ -77,6 +77,10 @@ class OutboxRow(Base):
     payload: Mapped[dict[str, object]] = mapped_column(JsonType)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # 0: a reply to someone who just acted; 1: a bulk notice (reminders, digests): claimed after.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # While PENDING: the lease of the drainer working on the row ends at available_at.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

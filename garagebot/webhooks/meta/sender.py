@@ -7,6 +7,11 @@ interactive message, go as text with numbered options. Outside the window:
 the garage's approved template for the message (name, language, body
 parameters) or nothing (PermanentSendError). Throttling and server errors
 are transient; other refusals permanent, with Meta's error code.
+
+Paced per phone-number id: Cloud API takes 80 messages a second per business
+number by default (error 130429 beyond); a garage upgraded by Meta sets
+``meta_messages_per_second``. Sending has no idempotency key, so the
+dispatcher stores the returned wamid at once and never re-sends a row that has one.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from garagebot.core.clientlookup import DeliveryContext
+from garagebot.core.dispatch import Pacer
 from garagebot.core.messaging import template_for
 from garagebot.core.ports import (
     Clock,
@@ -28,6 +34,8 @@ from garagebot.webhooks.meta.api import MetaApi, MetaApiError
 MAX_BUTTONS, BUTTON_TITLE = 3, 20
 MAX_ROWS, ROW_TITLE, LIST_BUTTON = 10, 24, 20
 INTERACTIVE_BODY, TEXT_BODY = 1024, 4096
+PER_SECOND = 80.0
+THROUGHPUT_CODE = 130429
 
 
 def fit(text: str, limit: int) -> str:
@@ -52,8 +60,9 @@ def listing(body: str, choices: Sequence[tuple[str, str]], button: str) -> dict[
 
 
 class MetaSender:
-    def __init__(self, api: MetaApi, texts: Texts, clock: Clock) -> None:
+    def __init__(self, api: MetaApi, texts: Texts, clock: Clock, pacer: Pacer | None = None) -> None:
         self.api = api
+        self.pacer = pacer or Pacer()
         self.texts = texts
         self.clock = clock
 
@@ -65,9 +74,14 @@ class MetaSender:
             content = self._template(ctx, message)
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual",
                    "to": message.recipient.lstrip("+"), **content}
+        lane = f"meta:{ctx.meta_phone_number_id}"
+        rate = _rate(ctx.settings.get("meta_messages_per_second"))
+        await self.pacer.acquire(lane, rate, burst=rate, priority=message.priority)
         try:
             return SendResult(await self.api.send(ctx.meta_phone_number_id, payload))
         except MetaApiError as exc:
+            if exc.code == THROUGHPUT_CODE or exc.status == 429:
+                self.pacer.block(lane, 1.0)
             if exc.transient:
                 raise TransientSendError(str(exc)) from exc
             raise PermanentSendError(f"meta error {exc.code}: {exc.message}") from exc
@@ -94,3 +108,9 @@ class MetaSender:
             body["components"] = [{"type": "body", "parameters": [
                 {"type": "text", "text": str(ctx.params.get(p, ""))} for p in template.params]}]
         return {"type": "template", "template": body}
+
+
+def _rate(value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return PER_SECOND

@@ -12,6 +12,13 @@
 - Every message asks for status callbacks at PUBLIC_URL/webhooks/twilio/status.
 - 429 and 5xx are transient (the dispatcher retries); other refusals are
   permanent, with Twilio's error code in the reason.
+- Paced per sending number: Twilio releases a long code's SMS at 1 segment a
+  second (toll-free 3, short codes 30+; WhatsApp senders 10 messages a second
+  by default). A garage with a faster sender sets ``twilio_sms_per_second`` /
+  ``twilio_whatsapp_per_second`` in its settings. The Messages API has no
+  idempotency key (a create retried after a lost answer may send twice), so
+  the dispatcher stores the returned sid at once and never re-sends a row
+  that has one.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import json
 from collections.abc import Awaitable, Callable
 
 from garagebot.core.clientlookup import DeliveryContext
+from garagebot.core.dispatch import Pacer
 from garagebot.core.enums import Channel
 from garagebot.core.messaging import template_for
 from garagebot.core.ports import (
@@ -35,6 +43,7 @@ from garagebot.webhooks.twilio.api import TwilioApi, TwilioApiError
 from garagebot.webhooks.twilio.parse import WHATSAPP_PREFIX
 
 STATUS_PATH = "/webhooks/twilio/status"
+SMS_PER_SECOND, WHATSAPP_PER_SECOND = 1.0, 10.0
 
 # Shortens a link for a garage: (organization id, long URL) → short URL.
 Shortener = Callable[[int, str], Awaitable[str]]
@@ -42,8 +51,10 @@ Shortener = Callable[[int, str], Awaitable[str]]
 
 class TwilioSender:
     def __init__(self, api: TwilioApi, texts: Texts, clock: Clock, *, public_url: str | None,
-                 shortener: Shortener | None = None, max_segments: int = sms.MAX_SEGMENTS) -> None:
+                 shortener: Shortener | None = None, max_segments: int = sms.MAX_SEGMENTS,
+                 pacer: Pacer | None = None) -> None:
         self.api = api
+        self.pacer = pacer or Pacer()
         self.texts = texts
         self.clock = clock
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -72,8 +83,10 @@ class TwilioSender:
             shortener = self.shortener
             text = await sms.shorten_links(text, lambda url: shortener(ctx.organization_id, url))
         sid = ""
-        for part in sms.split(sms.plain_punctuation(text), self.max_segments):
-            sid = await self._create({**self._base(ctx.sms_number, message.recipient), "Body": part})
+        rate = _rate(ctx, "twilio_sms_per_second", SMS_PER_SECOND)
+        for index, part in enumerate(sms.split(sms.plain_punctuation(text), self.max_segments)):
+            form = {**self._base(ctx.sms_number, message.recipient), "Body": part}
+            sid = await self._create(form, rate, defer=index == 0, priority=message.priority)
         return SendResult(sid)
 
     async def _whatsapp(self, ctx: DeliveryContext, message: OutboundMessage) -> SendResult:
@@ -90,9 +103,13 @@ class TwilioSender:
             form["ContentVariables"] = json.dumps(
                 {str(n): str(ctx.params.get(p, "")) for n, p in enumerate(template.params, 1)},
                 ensure_ascii=False)
-        return SendResult(await self._create(form))
+        return SendResult(await self._create(
+            form, _rate(ctx, "twilio_whatsapp_per_second", WHATSAPP_PER_SECOND),
+            priority=message.priority))
 
-    async def _create(self, form: dict[str, str]) -> str:
+    async def _create(self, form: dict[str, str], rate: float, *, defer: bool = True,
+                      priority: int = 0) -> str:
+        await self.pacer.acquire(f"twilio:{form['From']}", rate, defer=defer, priority=priority)
         try:
             created = await self.api.create_message(form)
         except TwilioApiError as exc:
@@ -100,3 +117,11 @@ class TwilioSender:
                 raise TransientSendError(str(exc), retry_after_seconds=exc.retry_after) from exc
             raise PermanentSendError(f"twilio error {exc.code}: {exc.message}") from exc
         return str(created["sid"])
+
+
+def _rate(ctx: DeliveryContext, setting: str, default: float) -> float:
+    """The garage's messages a second for this sender (its setting, else Twilio's default)."""
+    value = ctx.settings.get(setting)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return default

@@ -36,6 +36,7 @@ from garagebot.webhooks.meta.api import MetaApi
 from garagebot.webhooks.meta.sender import MetaSender
 from garagebot.webhooks.meta.webhook import MetaConfig, setup_meta
 from tests.conversations.client.harness import PUBLIC_URL, SECRET, Scene, scene, translator
+from tests.fakes import virtual_pacer
 from tests.webhooks.meta.fake_api import ACCESS_TOKEN, FakeGraphApi
 from tests.webhooks.twilio.conftest import OtherChannels
 
@@ -151,7 +152,7 @@ async def meta(
     app = web.Application(middlewares=[mark_entered])
     setup_meta(app, MetaConfig(APP_SECRET, VERIFY_TOKEN, ACCESS_TOKEN, url), lambda _app: deps)
     client = await aiohttp_client(app)
-    sender = MetaSender(MetaApi(http, ACCESS_TOKEN, url), translator(), db.clock)
+    sender = MetaSender(MetaApi(http, ACCESS_TOKEN, url), translator(), db.clock, virtual_pacer())
     transports = Transports(OtherChannels())
     transports.set(Channel.WHATSAPP, ClientTransport(db, db.clock, meta=sender))
     dispatcher = Dispatcher(db, translator(), transports, Subscribers())

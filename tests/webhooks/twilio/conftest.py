@@ -32,6 +32,7 @@ from garagebot.webhooks.twilio.api import TwilioApi
 from garagebot.webhooks.twilio.sender import TwilioSender
 from garagebot.webhooks.twilio.webhook import TwilioConfig, setup_twilio
 from tests.conversations.client.harness import PUBLIC_URL, SECRET, Scene, scene, translator
+from tests.fakes import virtual_pacer
 from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioApi
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "twilio"
@@ -141,7 +142,7 @@ async def twilio(
     setup_short_links(app, lambda _app: db)
     client = await aiohttp_client(app)
     sender = TwilioSender(TwilioApi(http, ACCOUNT_SID, AUTH_TOKEN, url), translator(), db.clock,
-                          public_url=PUBLIC_URL, shortener=shortener(db, PUBLIC_URL))
+                          public_url=PUBLIC_URL, shortener=shortener(db, PUBLIC_URL), pacer=virtual_pacer())
     transports = Transports(OtherChannels())
     client_transport = ClientTransport(db, db.clock, twilio=sender)
     transports.set(Channel.SMS, client_transport)

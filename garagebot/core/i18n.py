@@ -20,12 +20,15 @@ text (a step's Arabic name beside its English one in a domain error).
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import logging
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
 from garagebot.core.normalize import clean_text
@@ -35,6 +38,17 @@ log = logging.getLogger(__name__)
 FSI, PDI = "\u2068", "\u2069"
 RTL_LOCALES = frozenset({"ar"})
 FALLBACK = "en"
+
+
+# A moment written short, the way each language punctuates it (Arabic takes its own comma).
+_SHORT_WHEN = {"ar": "EEE d MMM، HH:mm"}
+_SHORT_WHEN_DEFAULT = "EEE d MMM, HH:mm"
+
+
+def short_when(when: dt.datetime, zone: str, locale: str) -> str:
+    """``when`` in ``zone`` for a reader of ``locale``: "Tue 8 Dec, 17:00", "الثلاثاء 8 ديسمبر، 17:00"."""
+    pattern = _SHORT_WHEN.get(locale, _SHORT_WHEN_DEFAULT)
+    return str(format_datetime(when.astimezone(zoneinfo.ZoneInfo(zone)), pattern, locale=locale))
 
 
 def default_locales_dir() -> Path:

@@ -94,3 +94,13 @@ def test_latin_tokens_are_isolated_in_arabic_and_bidi_controls_stripped(tr: Tran
 
 def test_an_unknown_key_falls_back_to_the_key_itself(tr: Translator) -> None:
     assert tr.render("ar", "no.such.key") == "no.such.key"
+
+
+def test_a_short_moment_takes_each_languages_own_comma() -> None:
+    import datetime as dt
+
+    from garagebot.core.i18n import short_when
+
+    noon = dt.datetime(2026, 12, 8, 14, 0, tzinfo=dt.UTC)  # 17:00 in Amman
+    assert short_when(noon, "Asia/Amman", "en") == "Tue 8 Dec, 17:00"
+    assert short_when(noon, "Asia/Amman", "ar") == "الثلاثاء 8 ديسمبر، 17:00"

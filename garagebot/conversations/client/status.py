@@ -3,15 +3,12 @@ the pick-up PIN, the menu, and the language."""
 
 from __future__ import annotations
 
-import zoneinfo
-
-from babel.dates import format_datetime
-
 from garagebot.conversations.client.types import ClientCtx, ClientStep, reply
 from garagebot.conversations.types import Reply
 from garagebot.core.clientlookup import ClientVisit
 from garagebot.core.consent import set_client_locale
 from garagebot.core.enums import Locale, SessionStatus
+from garagebot.core.i18n import short_when
 from garagebot.core.links import timeline_url
 from garagebot.core.ports import Choice
 
@@ -34,8 +31,7 @@ def when(ctx: ClientCtx, value: object) -> str:
     import datetime as dt
 
     assert isinstance(value, dt.datetime)
-    local = value.astimezone(zoneinfo.ZoneInfo(ctx.garage.timezone))
-    return format_datetime(local, "EEE d MMM, HH:mm", locale=ctx.locale)
+    return short_when(value, ctx.garage.timezone, ctx.locale)
 
 
 def status_reply(ctx: ClientCtx) -> ClientStep:

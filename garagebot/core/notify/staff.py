@@ -19,11 +19,11 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from babel.dates import format_datetime
 from sqlalchemy import select
 
 from garagebot.core.enums import Channel, Role
 from garagebot.core.errors import InvalidInput
+from garagebot.core.i18n import short_when
 from garagebot.core.models import User
 from garagebot.core.permissions import Permission, allowed
 from garagebot.core.ports import Choice
@@ -53,7 +53,7 @@ def open_choice(kind: str, item_id: int | None = None) -> Choice:
 
 def local_when(when: dt.datetime, zone: str, locale: str) -> str:
     """``when`` in the garage's zone, written for a reader of ``locale`` ("Tue 8 Dec, 17:00")."""
-    return str(format_datetime(when.astimezone(zoneinfo.ZoneInfo(zone)), "EEE d MMM, HH:mm", locale=locale))
+    return short_when(when, zone, locale)
 
 
 def localized(locale: str, en: str | None, ar: str | None) -> str:

@@ -11,15 +11,14 @@ advisor's reply never claims a message that was not queued.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
-from babel.dates import format_datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.enums import RequestStatus
 from garagebot.core.errors import Conflict, InvalidInput
+from garagebot.core.i18n import short_when
 from garagebot.core.ids import RequestId
 from garagebot.core.models import Client, Request, Vehicle
 from garagebot.core.notify.recipient import channel_to
@@ -29,7 +28,6 @@ from garagebot.core.repair.intake import close_request
 from garagebot.core.uow import UnitOfWork
 
 LIST_LIMIT = 20
-_FORMAT = "EEE d MMM, HH:mm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,7 @@ class Booking:
 
 def local_datetime(when: dt.datetime, timezone: str, locale: str) -> str:
     """``when`` in the garage's zone, written for a reader of ``locale`` ("Tue 8 Dec, 10:00")."""
-    return str(format_datetime(when.astimezone(zoneinfo.ZoneInfo(timezone)), _FORMAT, locale=locale))
+    return short_when(when, timezone, locale)
 
 
 def _query(org_id: int) -> Select[tuple[Request, Client, Vehicle]]:

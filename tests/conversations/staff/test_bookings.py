@@ -82,7 +82,7 @@ async def test_in_arabic_the_advisor_proposes_another_time_then_declines_and_the
     listed = await advisor.say("طلبات الحجز")
     assert f"bk:{req.id}" in choice_ids(listed)
     card = await advisor.say(choice=f"bk:{req.id}")
-    assert "الموعد المفضّل: \u2068الاثنين 23 نوفمبر, 10:30\u2069" in card[0].text  # the advisor's language
+    assert "الموعد المفضّل: \u2068الاثنين 23 نوفمبر، 10:30\u2069" in card[0].text  # the advisor's language
     assert "المشكلة: \u2068صوت طقطقة من الجنط الأمامي\u2069" in card[0].text
     assert keys(await advisor.say(choice="bq:propose")) == ["bookings.time_propose"]
     assert keys(await advisor.say("مش عارف")) == ["bookings.time_again"]

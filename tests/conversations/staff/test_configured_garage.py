@@ -56,7 +56,10 @@ async def test_the_intake_offers_the_imported_templates_and_the_first_quote_has_
     assert choices[f"it:{templates['brake_pads']}"] == names[1]
     added = await advisor.say(choice=f"it:{templates['oil_service']}")
     assert keys(added) == ["staff.job_card_added", "staff.session_card"]
-    sent = await advisor.say(choice="sa:quote")
+    preview = await advisor.say(choice="sa:quote")
+    assert keys(preview) == ["quote.preview"]  # the lines and totals first
+    assert keys(await advisor.say(choice="qa:send")) == ["quote.confirm_send"]
+    sent = await advisor.say(choice="qa:yes")
     assert "staff.quote_sent" in keys(sent)
     async with db.read() as s:
         rs = (await s.scalars(select(RepairSession).where(RepairSession.organization_id == org))).one()

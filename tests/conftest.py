@@ -139,3 +139,11 @@ async def staff(db: Database, org: OrgId) -> Staff:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Escape lone surrogates in what a test captured (hostile input logged on
+    purpose), so pytest-xdist can send the report from its worker as UTF-8."""
+    report.sections = [(title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+                       for title, text in report.sections]

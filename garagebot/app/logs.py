@@ -36,6 +36,8 @@ class Redactor(logging.Filter):
         self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
+        # A lone surrogate (undecodable bytes from a client) cannot be written as UTF-8: escape it.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
         for pattern, replacement in _PATTERNS:

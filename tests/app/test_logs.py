@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from garagebot.app.logs import REDACTED, configure_logging
+from garagebot.app.logs import REDACTED, Redactor, configure_logging
 from garagebot.app.web import create_app
 from garagebot.core import logcontext
 from garagebot.core.links import APPROVAL, TIMELINE, make_token
@@ -85,3 +85,7 @@ async def test_json_lines_carry_the_bound_ids_and_are_redacted(logs: io.StringIO
     assert "RuntimeError" in first["exception"]
     assert second["message"] == "outside"
     assert "garage_id" not in second
+
+
+def test_a_lone_surrogate_from_a_client_is_escaped_so_the_line_can_be_written() -> None:
+    assert Redactor().redact("User-Agent Bad\udcff\udcfe") == "User-Agent Bad\\udcff\\udcfe"

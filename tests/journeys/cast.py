@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from garagebot.core.ids import OrgId
-from garagebot.core.models import QuoteLine, RepairSession
+from garagebot.core.models import RepairSession
 from garagebot.core.uow import Database
 from tests.journeys.harness import App, ClientPhone, Inbox, StaffPhone
 
@@ -189,7 +189,3 @@ class Cast:
         assert await c.write(self.words.comment) == ["client.comment_thanks"]
         await self.told(manager=["floor.told_comment"])
 
-
-async def line_decisions(db: Database, lines: list[int]) -> list[str]:
-    async with db.read() as s:
-        return list((await s.scalars(select(QuoteLine.decision).where(QuoteLine.id.in_(lines)))).all())

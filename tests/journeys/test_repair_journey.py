@@ -16,6 +16,7 @@ from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy import select
 
 from garagebot.app import telegram
+from garagebot.app.keys import RUNTIME
 from garagebot.app.settings import Settings
 from garagebot.app.telegram import telegram_config as paced
 from garagebot.app.web import create_app
@@ -87,6 +88,13 @@ async def the_cast(
     app = await aiohttp_client(create_app(settings, clock=clock))
 
     async def settle() -> None:
+        # A round that began before this call may still be handling an event (no
+        # longer pending, its messages not yet queued): let it finish first.
+        assert app.app is not None
+        drainer = app.app[RUNTIME].drainer
+        assert drainer is not None
+        await drainer.outbox_written()  # wake it now rather than at its next poll
+        await drainer.next_round()
         await settled(app, db, clock, org)
 
     staff = [await linked(app, db, org, users[role], words.locale, settle) for role in STAFF]

@@ -99,7 +99,7 @@ class Cast:
         await self.told(tech=["floor.told_assigned_card"])
 
     async def quote_with_an_approved_discount(self) -> None:
-        """Labour from the template and the reserved part; 10 % off, above the 3 % the file allows the advisor."""
+        """Labour from the template and the reserved part; 10 % off, above the advisor's 3 % (the file's)."""
         a, m = self.advisor, self.manager
         assert await a.press("sa:quote") == ["quote.preview"]
         self.lines = [int(c.split(":")[1]) for c in a.choices() if c.startswith("ql:")]
@@ -110,7 +110,8 @@ class Cast:
         assert await m.say("menu") == ["bot.menu"]
         assert await m.press("m:manager") == ["staff.manager_home"]
         assert await m.press("mg:discounts") == ["staff.discounts_list"]
-        assert await m.press("md:") == ["staff.discount_approved", "advisor.author_told", "staff.discounts_list"]
+        assert await m.press("md:") == ["staff.discount_approved", "advisor.author_told",
+                                        "staff.discounts_list"]
         await self.told(advisor=["billing.discount_approved_notice"])
         assert await a.press("qa:send") == ["quote.confirm_send"]
         assert await a.press("qa:yes") == ["staff.quote_sent", "staff.session_card"]

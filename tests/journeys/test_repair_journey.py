@@ -46,7 +46,9 @@ STAFF = {"advisor": "Huda", "manager": "Omar", "technician": "Sami", "lead_techn
          "inventory": "Nour"}
 
 
-async def garage(capsys: pytest.CaptureFixture[str], locale: str, whatsapp: str) -> tuple[OrgId, str, dict[str, int]]:
+async def garage(
+    capsys: pytest.CaptureFixture[str], locale: str, whatsapp: str
+) -> tuple[OrgId, str, dict[str, int]]:
     """``create-org``, ``org import`` of the file, and one member of staff per role, by the CLI."""
     slug = f"journey-{telegram_id()}"
     org = OrgId(int(await cli(capsys, "create-org", "--slug", slug, "--name-en", "Journey Motors",
@@ -68,7 +70,8 @@ async def linked(app: App, db: Database, org: OrgId, user: int, locale: str, set
     assert await phone.say(f"/start {code}") == ["bot.linked", "bot.menu"]
     async with db.read() as s:
         account = await s.get(User, user)
-    assert account is not None and account.telegram_user_id == phone.tg
+    assert account is not None
+    assert account.telegram_user_id == phone.tg
     return phone
 
 
@@ -102,7 +105,8 @@ async def the_cast(
     # The garage's stock: no chat or page creates an item yet (reported).
     await new_item(db, Actor.user(org, UserId(users["inventory"]), Channel.TELEGRAM), stock=4,
                    price="12.000", name_en="Brake pads", name_ar="فحمات فرامل")
-    return Cast(app, db, org, slug, words, *staff, client=client)
+    advisor, manager, tech, lead, store = staff
+    return Cast(app, db, org, slug, words, advisor, manager, tech, lead, store, client)
 
 
 def unpaced(settings: Settings) -> TelegramConfig | None:

@@ -7,6 +7,7 @@ receives is read from the outbox rows addressed to them."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,8 @@ from tests.webhooks.twilio.fake_api import AUTH_TOKEN
 App = TestClient[web.Request, web.Application]
 Settle = Callable[[], Awaitable[None]]
 TG_SECRET = "journey-Webhook_secret1"  # noqa: S105 (a test value)
+UNFILLED = re.compile(r"\{[A-Za-z_@]+\}")
+ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 PHOTO_ID = "AgACAgQAAxkBAAIBsmZ0large"  # the file id of tests/fixtures/telegram/photo.json
 
 
@@ -73,6 +76,9 @@ class Inbox:
         for row in rows:
             assert row.locale == self.locale, (row.payload["key"], row.locale)
         sent = [Chat._render(row) for row in rows]
+        for one in sent:  # rendered whole, in the person's language
+            assert not UNFILLED.search(one.text), (one.key, one.text)
+            assert self.locale != "ar" or ARABIC_LETTER.search(one.text), (one.key, one.text)
         self.received.extend(sent)
         return sent
 

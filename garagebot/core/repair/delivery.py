@@ -31,6 +31,7 @@ from garagebot.core.money import Money, format_money
 from garagebot.core.normalize import ascii_digits, clean_text
 from garagebot.core.permissions import Permission
 from garagebot.core.repair import inputs
+from garagebot.core.repair.machine import status_key
 from garagebot.core.repair.transitions import transition
 from garagebot.core.uow import UnitOfWork
 
@@ -99,8 +100,9 @@ async def confirm_delivery(
     rs = await uow.get(RepairSession, session_id, lock=True)
     if rs.status != SessionStatus.COMPLETED:
         raise InvalidTransition(
-            "error.session_transition_forbidden", number=rs.number, from_status=rs.status,
-            to_status=SessionStatus.DELIVERED.value,
+            "error.session_transition_forbidden", number=rs.number,
+            **{"@from_status": status_key(SessionStatus(rs.status)),
+               "@to_status": status_key(SessionStatus.DELIVERED)},
         )
     block = await invoice_block(uow.session, uow.org_id, rs)
     reason = await _override_reason(uow, block, override_reason)

@@ -35,8 +35,8 @@ async def transition(
     guards = machine.guards_for(current, target)
     if guards is None:
         raise InvalidTransition(
-            "error.session_transition_forbidden", number=rs.number, from_status=current.value,
-            to_status=target.value,
+            "error.session_transition_forbidden", number=rs.number,
+            **{"@from_status": machine.status_key(current), "@to_status": machine.status_key(target)},
         )
     clean_note = inputs.optional_text(note, inputs.MAX_NOTE)
     await check_guards(

@@ -9,6 +9,7 @@ import pytest
 
 from garagebot.core.actor import Actor
 from garagebot.core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from garagebot.core.i18n import Translator
 from garagebot.core.repair import machine
 from garagebot.core.repair.machine import Guard
 from garagebot.core.repair.sessions import cancel_session, change_status, resume_session
@@ -79,10 +80,11 @@ async def test_a_forbidden_move_raises_with_a_key_and_writes_nothing(db: Databas
     with pytest.raises(InvalidTransition) as err:
         await move(db, staff.advisor, sid, S.READY_FOR_PICKUP)
     assert err.value.key == "error.session_transition_forbidden"
-    assert err.value.params == {
-        "number": "SES-20261122-001", "from_status": "NEW", "to_status": "READY_FOR_PICKUP"
-    }
+    assert err.value.params == {"number": "SES-20261122-001", "@from_status": "status.session.new",
+                                "@to_status": "status.session.ready_for_pickup"}
     assert await footprint(db, staff.org) == before
+    said = Translator.load().render("en", err.value.key, err.value.params)
+    assert said == "Session SES-20261122-001 cannot move from New to Ready for pick-up."  # names, not codes
 
 
 async def test_delivered_is_not_reachable_through_change_status(db: Database, staff: Staff) -> None:

@@ -154,7 +154,7 @@ async def client_decides(cast: Cast) -> None:
     client, w = cast.client, cast.words
     page = link(client.text(), "/a/").removeprefix(PUBLIC_URL)
     assert await client.write(w.approve_1_3) == ["client.quote_decided", "client.quote_still_open"]
-    await cast.told()  # a part decision by reply: the advisor is told once the whole quote is decided
+    await cast.told(advisor=["floor.told_quote_partly"])  # a part answer by reply: the advisor hears of it
     fields = form_of(await (await cast.app.get(page)).text())
     assert fields.lines == [f"line-{cast.lines[1]}"]  # only the line still open
     data = dict(fields.fields, name=w.name, signature=png_data_url())

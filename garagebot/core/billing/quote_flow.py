@@ -132,6 +132,10 @@ async def decide_quote_lines(
     final = decided_status([LineDecision(ln.decision) for ln in lines.values()])
     if final is not None:
         await _conclude(uow, quote, rs, final)
+    elif uow.actor.kind is ActorKind.CLIENT:  # the advisor hears of a client's part answer too
+        pending = sum(ln.decision == LineDecision.PENDING.value for ln in lines.values())
+        uow.emit("billing.quote_partly_decided", {
+            "quote_id": quote.id, "session_id": rs.id, "decided": len(decisions), "pending": pending})
     return QuoteStatus(quote.status)
 
 

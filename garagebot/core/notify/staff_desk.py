@@ -35,6 +35,18 @@ async def quote_decided(uow: UnitOfWork, event: DomainEvent) -> None:
                open_choice("ses", v.session_id))
 
 
+async def partly_decided(uow: UnitOfWork, event: DomainEvent) -> None:
+    """A client's reply that decided some lines of a quote; others are still open."""
+    v = await visit(uow, id_of(event.payload, "session_id"))
+    if v is None:
+        return
+    counts = {"decided": int(str(event.payload.get("decided") or 0)),
+              "pending": int(str(event.payload.get("pending") or 0))}
+    await tell(uow, await advisors(uow, v), "floor.told_quote_partly",
+               lambda loc: {"number": v.number, "plate": v.plate, **counts},
+               open_choice("ses", v.session_id))
+
+
 async def signed(uow: UnitOfWork, event: DomainEvent) -> None:
     v = await visit(uow, id_of(event.payload, "session_id"))
     if v is None:
@@ -122,6 +134,7 @@ async def commented(uow: UnitOfWork, event: DomainEvent) -> None:
 
 RULES: tuple[tuple[str, EventHandler], ...] = (
     ("billing.quote_decided", quote_decided), ("approval.signed", signed),
+    ("billing.quote_partly_decided", partly_decided),
     ("quote.additional_work_reported", additional_work),
     ("billing.discount_approval_requested", discount_requested),
     ("stock.low", stock_low), ("stock.shortage", stock_shortage), ("part.arrived", part_arrived),

@@ -9,6 +9,7 @@ people who must act, each with a button that opens the item (``staff.open_choice
 - job_card.reviewed, sent back: the reopened steps' assignees (floor.told_sent_back);
 - billing.quote_decided / approval.signed: the session's advisor
   (floor.told_quote_decided / floor.told_signed);
+- billing.quote_partly_decided: the session's advisor (floor.told_quote_partly), a client's part answer;
 - quote.additional_work_reported: the session's advisor (floor.told_extra);
 - billing.discount_approval_requested: the managers (floor.told_discount);
 - stock.low / stock.shortage: inventory staff (floor.told_stock_low / floor.told_shortage);

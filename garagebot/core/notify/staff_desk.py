@@ -11,7 +11,7 @@ from garagebot.core.enums import Role
 from garagebot.core.models import ClientRating, QuoteApproval, User
 from garagebot.core.models.inventory import PartRequest
 from garagebot.core.notify.staff import localized, open_choice, people_by_id, people_in, tell
-from garagebot.core.notify.staff_rules import MANAGERS, advisors, id_of, visit
+from garagebot.core.notify.staff_rules import MANAGERS, Visit, advisors, id_of, visit
 from garagebot.core.permissions import Permission, allowed
 from garagebot.core.uow import UnitOfWork
 
@@ -24,15 +24,23 @@ async def _signed(uow: UnitOfWork, quote_id: int) -> bool:
     return found.first() is not None
 
 
+async def _tell_advisor(uow: UnitOfWork, v: Visit, key: str, extra: dict[str, object]) -> None:
+    """``key`` to the session's advisors, naming the car and the job, with a button to the session."""
+    await tell(uow, await advisors(uow, v), key,
+               lambda loc: {"number": v.number, "plate": v.plate, **extra},
+               open_choice("ses", v.session_id))
+
+
+def _decision(event: DomainEvent) -> dict[str, object]:
+    return {"@decision": f"floor.quote_{str(event.payload.get('status') or '').lower()}"}
+
+
 async def quote_decided(uow: UnitOfWork, event: DomainEvent) -> None:
     """A decision by reply; a signed decision on the page is told by ``signed``."""
     v = await visit(uow, id_of(event.payload, "session_id"))
     if v is None or await _signed(uow, id_of(event.payload, "quote_id") or 0):
         return
-    status = str(event.payload.get("status") or "").lower()
-    await tell(uow, await advisors(uow, v), "floor.told_quote_decided",
-               lambda loc: {"number": v.number, "plate": v.plate, "@decision": f"floor.quote_{status}"},
-               open_choice("ses", v.session_id))
+    await _tell_advisor(uow, v, "floor.told_quote_decided", _decision(event))
 
 
 async def partly_decided(uow: UnitOfWork, event: DomainEvent) -> None:
@@ -40,21 +48,16 @@ async def partly_decided(uow: UnitOfWork, event: DomainEvent) -> None:
     v = await visit(uow, id_of(event.payload, "session_id"))
     if v is None:
         return
-    counts = {"decided": int(str(event.payload.get("decided") or 0)),
-              "pending": int(str(event.payload.get("pending") or 0))}
-    await tell(uow, await advisors(uow, v), "floor.told_quote_partly",
-               lambda loc: {"number": v.number, "plate": v.plate, **counts},
-               open_choice("ses", v.session_id))
+    await _tell_advisor(uow, v, "floor.told_quote_partly", {
+        "decided": int(str(event.payload.get("decided") or 0)),
+        "pending": int(str(event.payload.get("pending") or 0))})
 
 
 async def signed(uow: UnitOfWork, event: DomainEvent) -> None:
     v = await visit(uow, id_of(event.payload, "session_id"))
     if v is None:
         return
-    status = str(event.payload.get("status") or "").lower()
-    await tell(uow, await advisors(uow, v), "floor.told_signed",
-               lambda loc: {"number": v.number, "plate": v.plate, "@decision": f"floor.quote_{status}"},
-               open_choice("ses", v.session_id))
+    await _tell_advisor(uow, v, "floor.told_signed", _decision(event))
 
 
 async def additional_work(uow: UnitOfWork, event: DomainEvent) -> None:

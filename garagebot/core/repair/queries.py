@@ -106,6 +106,15 @@ async def active_board(
     return [_board_row(r, SlaTargets(r.sla_diagnose_minutes, r.sla_repair_minutes), now) for r in rows]
 
 
+async def active_counts(session: AsyncSession, org_id: OrgId) -> dict[SessionStatus, int]:
+    """How many of the garage's active sessions are in each status (statuses with none left out)."""
+    rows = (await session.execute(
+        select(RS.status, func.count()).where(RS.organization_id == org_id,
+                                              RS.status.not_in(FINAL_SESSION_STATUSES))
+        .group_by(RS.status))).all()
+    return {SessionStatus(status): int(n) for status, n in rows}
+
+
 def _board_row(r: Row[tuple[object, ...]], targets: SlaTargets, now: dt.datetime) -> BoardRow:
     sla = session_sla(targets, status=r.status, opened_at=r.opened_at, diagnosed_at=r.diagnosed_at, eta=r.eta)
     return BoardRow(

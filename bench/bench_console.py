@@ -29,6 +29,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import event, text
 
 from bench.common import DEFAULT_URL, sqlalchemy_url
@@ -92,9 +93,22 @@ async def sign_in(http: aiohttp.ClientSession, base: str, password: str) -> None
             raise SystemExit(f"sign-in refused: HTTP {resp.status}")
 
 
+SERVER_CPU: list[float] = []  # CPU seconds the app spent on each request (this process, one at a time)
+
+
+@web.middleware
+async def server_cpu(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.thread_time()
+    try:
+        return await handler(request)
+    finally:
+        SERVER_CPU.append(time.thread_time() - started)
+
+
 async def measure(http: aiohttp.ClientSession, base: str, name: str, paths: Sequence[str],
                   n: int, target: float | None) -> Samples:
     samples = Samples(name, target)
+    SERVER_CPU.clear()
     start = time.perf_counter()
     for i in range(n):
         t0 = time.perf_counter()
@@ -106,6 +120,10 @@ async def measure(http: aiohttp.ClientSession, base: str, name: str, paths: Sequ
         else:
             samples.failures += 1
     samples.wall = time.perf_counter() - start
+    cpu = sorted(SERVER_CPU)
+    if cpu:
+        samples.note = (f"server CPU p50 {cpu[len(cpu) // 2] * 1000:.1f} ms, "
+                        f"p95 {cpu[int(len(cpu) * 0.95)] * 1000:.1f} ms")
     return samples
 
 
@@ -153,7 +171,9 @@ async def run(args: argparse.Namespace) -> None:
             "database_url": sqlalchemy_url(args.url), "secret_key": secrets.token_hex(32),
             "state_dir": Path(tmp) / "state", "media_dir": Path(tmp) / "media",
             "redis_url": args.redis_url})
-        runner = web.AppRunner(create_app(settings, rooms=(health_room, console_room)), access_log=None)
+        app = create_app(settings, rooms=(health_room, console_room))
+        app.middlewares.append(server_cpu)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

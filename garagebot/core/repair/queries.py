@@ -106,13 +106,43 @@ async def active_board(
     return [_board_row(r, SlaTargets(r.sla_diagnose_minutes, r.sla_repair_minutes), now) for r in rows]
 
 
-async def active_counts(session: AsyncSession, org_id: OrgId) -> dict[SessionStatus, int]:
-    """How many of the garage's active sessions are in each status (statuses with none left out)."""
-    rows = (await session.execute(
-        select(RS.status, func.count()).where(RS.organization_id == org_id,
-                                              RS.status.not_in(FINAL_SESSION_STATUSES))
-        .group_by(RS.status))).all()
-    return {SessionStatus(status): int(n) for status, n in rows}
+def board_columns_statement(org_id: OrgId, *, per_status: int) -> Select[tuple[Any, ...]]:
+    """The first ``per_status`` active sessions of each status in board order,
+    each row with how many sessions its status has (``in_status``): one pass
+    over the partial index, ranked per status, then joined like the board."""
+    ranked = (
+        select(
+            RS.id, RS.number, RS.status, RS.held_from, RS.priority, RS.opened_at, RS.eta, RS.diagnosed_at,
+            RS.advisor_id, RS.vehicle_id, RS.client_id,
+            func.row_number().over(partition_by=RS.status,
+                                   order_by=(RS.priority.desc(), RS.opened_at, RS.id)).label("rank"),
+            func.count().over(partition_by=RS.status).label("in_status"),
+        )
+        .where(RS.organization_id == org_id, _ACTIVE)
+        .subquery("ranked")
+    )
+    top = select(ranked).where(ranked.c.rank <= max(1, per_status)).subquery("top")
+    return (
+        select(
+            top, Vehicle.plate, Vehicle.make, Vehicle.model, Client.name, Client.phone,
+            Organization.sla_diagnose_minutes, Organization.sla_repair_minutes,
+        )
+        .join(Vehicle, and_(Vehicle.id == top.c.vehicle_id, Vehicle.organization_id == org_id))
+        .join(Client, and_(Client.id == top.c.client_id, Client.organization_id == org_id))
+        .join(Organization, Organization.id == org_id)
+        .order_by(top.c.priority.desc(), top.c.opened_at, top.c.id)
+    )
+
+
+async def board_columns(
+    session: AsyncSession, org_id: OrgId, now: dt.datetime, *, per_status: int
+) -> tuple[list[BoardRow], dict[SessionStatus, int]]:
+    """The board by columns: the first ``per_status`` active sessions of each
+    status (board order, SLA flags as of ``now``) and each status's full count."""
+    rows = (await session.execute(board_columns_statement(org_id, per_status=per_status))).all()
+    counts = {SessionStatus(r.status): int(r.in_status) for r in rows}
+    found = [_board_row(r, SlaTargets(r.sla_diagnose_minutes, r.sla_repair_minutes), now) for r in rows]
+    return found, counts
 
 
 def _board_row(r: Row[tuple[object, ...]], targets: SlaTargets, now: dt.datetime) -> BoardRow:

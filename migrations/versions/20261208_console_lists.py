@@ -25,6 +25,9 @@ def upgrade() -> None:
     op.create_index('ix_repair_session_opened', 'repair_session', ['organization_id', 'opened_at', 'id'])
     op.create_index('ix_repair_session_active_eta', 'repair_session', ['organization_id', 'eta', 'id'],
                     postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
+    op.create_index('ix_repair_session_active_columns', 'repair_session',
+                    ['organization_id', 'status', sa.text('priority DESC'), 'opened_at', 'id'],
+                    postgresql_where=sa.text(ACTIVE), sqlite_where=sa.text(ACTIVE))
     op.create_index('ix_job_card_org_status', 'job_card', ['organization_id', 'status'])
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
@@ -37,5 +40,6 @@ def downgrade() -> None:
     for table, column in SEARCH:
         op.drop_index(f'ix_{table}_{column}_search', table_name=table)
     op.drop_index('ix_job_card_org_status', table_name='job_card')
+    op.drop_index('ix_repair_session_active_columns', table_name='repair_session')
     op.drop_index('ix_repair_session_active_eta', table_name='repair_session')
     op.drop_index('ix_repair_session_opened', table_name='repair_session')

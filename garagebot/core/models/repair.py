@@ -92,6 +92,17 @@ Index(
     postgresql_where=text(ACTIVE_SESSION_SQL),
     sqlite_where=text(ACTIVE_SESSION_SQL),
 )
+# The console's board by columns: each status's active sessions in board order.
+Index(
+    "ix_repair_session_active_columns",
+    RepairSession.organization_id,
+    RepairSession.status,
+    RepairSession.priority.desc(),
+    RepairSession.opened_at,
+    RepairSession.id,
+    postgresql_where=text(ACTIVE_SESSION_SQL),
+    sqlite_where=text(ACTIVE_SESSION_SQL),
+)
 # Overdue lists (dashboard, alerts): a garage's active sessions by ETA.
 Index(
     "ix_repair_session_active_eta",

@@ -30,7 +30,7 @@ async def queued_digests(db: Database, org: OrgId) -> list[Queued]:
     async with db.read() as s:
         rows = (await s.scalars(select(OutboxRow).where(
             OutboxRow.organization_id == org, OutboxRow.kind == OutboxKind.MESSAGE.value,
-            OutboxRow.topic.startswith("digests.")).order_by(OutboxRow.id))).all()
+            OutboxRow.topic.in_(["digests.daily", "digests.weekly"])).order_by(OutboxRow.id))).all()
     out = []
     for row in rows:
         payload = row.payload

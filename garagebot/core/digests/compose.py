@@ -15,8 +15,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from garagebot.core.charts import ChartFormat, DailyChart, render
-from garagebot.core.digests.figures import Digest, PeriodFigures, Rated
-from garagebot.core.digests.schedule import DigestKind
+from garagebot.core.digests.figures import Digest, PeriodFigures, Rated, chart_period
+from garagebot.core.digests.schedule import DigestKind, DigestPeriod
 from garagebot.core.i18n import Translator
 from garagebot.core.money import Money, format_money
 from garagebot.core.ports import Choice
@@ -37,9 +37,9 @@ def message_key(kind: DigestKind) -> str:
     return f"digests.{kind.value}"
 
 
-def period_text(digest: Digest, locale: str) -> str:
-    """"8 Dec 2026", or "2 Dec – 8 Dec 2026" for a week."""
-    p = digest.period
+def period_text(digest: Digest, locale: str, p: DigestPeriod | None = None) -> str:
+    """"8 Dec 2026", or "2 Dec – 8 Dec 2026" for a week (the digest's period by default)."""
+    p = p or digest.period
     end = str(format_date(p.end, "d MMM y", locale=locale))
     if p.start == p.end:
         return end
@@ -87,7 +87,8 @@ def digest_params(digest: Digest, locale: str, garage: str) -> dict[str, object]
 
 def chart_of(digest: Digest, locale: str, translator: Translator) -> DailyChart:
     """The digest's chart (revenue and cars out per day) labelled for ``locale``."""
-    title = translator.render(locale, "digests.chart_title", {"period": period_text(digest, locale)})
+    shown = chart_period(digest.period)
+    title = translator.render(locale, "digests.chart_title", {"period": period_text(digest, locale, shown)})
     return DailyChart(
         locale=locale, title=title,
         amounts_label=translator.render(locale, "digests.chart_revenue"),

@@ -73,7 +73,7 @@ class PeriodFigures:
 @dataclass(frozen=True, slots=True)
 class Digest:
     """A digest's figures: the period, the one before, what stands now, and
-    the days of the period for the chart."""
+    the days of the chart (``chart_period``: the period, or the week up to it)."""
 
     garage: Garage
     period: DigestPeriod
@@ -155,18 +155,31 @@ async def _daily(session: AsyncSession, garage: Garage,
     return revenue, await _cars_out(session, garage, since, until)
 
 
+CHART_DAYS = 7  # a daily digest's chart shows the week up to its day
+
+
+def chart_period(period: DigestPeriod) -> DigestPeriod:
+    """The days the chart shows: the period, or at least the last ``CHART_DAYS`` days."""
+    if period.days >= CHART_DAYS:
+        return period
+    return DigestPeriod(period.kind, period.end - dt.timedelta(days=CHART_DAYS - 1), period.end)
+
+
 async def build_digest(session: AsyncSession, org_id: OrgId, period: DigestPeriod,
                        now: dt.datetime) -> Digest:
     """The digest of ``period`` for the garage, as it stands at ``now``."""
     garage = await load_garage(session, org_id)
-    days, out = await _daily(session, garage, period)
+    shown = chart_period(period)
+    all_days, all_out = await _daily(session, garage, shown)
+    days = {d: v for d, v in all_days.items() if d >= period.start}
+    out = {d: n for d, n in all_out.items() if d >= period.start}
     before_days, before_out = await _daily(session, garage, period.previous)
     current = await period_figures(session, garage, period, days, out)
     previous = await period_figures(session, garage, period.previous, before_days, before_out)
     kpis = await todays_kpis(session, org_id, now)
-    span = [period.start + dt.timedelta(days=i) for i in range(period.days)]
+    span = [shown.start + dt.timedelta(days=i) for i in range(shown.days)]
     return Digest(
         garage, period, current, previous, kpis.overdue, kpis.awaiting_approval,
         await waiting_requests(session, org_id),
-        tuple(DayValue(d, days.get(d, Decimal(0))) for d in span),
-        tuple(DayValue(d, Decimal(out.get(d, 0))) for d in span))
+        tuple(DayValue(d, all_days.get(d, Decimal(0))) for d in span),
+        tuple(DayValue(d, Decimal(all_out.get(d, 0))) for d in span))

@@ -29,8 +29,9 @@ async def scene(db: Database, clock: FakeClock) -> Scene:
 
 @pytest.mark.parametrize(("locale", "ask", "expected"), [
     ("en", "digest", ["Cars in: 2 (before: 1)", "Revenue: JOD 34.800 (before: JOD 0.000)",
-                      "Now: 1 overdue, 1 awaiting approval, 1 booking requests waiting."]),
-    ("ar", "ملخص", ["الملخص اليومي", "السيارات الواردة: 2 (قبلها: 1)", "الآن: 1 متأخرة"]),
+                      "Now — overdue: 1, awaiting approval: 1, booking requests waiting: 1."]),
+    ("ar", "ملخص", ["الملخص اليومي", "السيارات الواردة: 2 (قبلها: 1)",
+                    "الآن — المتأخرة: 1، بانتظار موافقة العميل: 1"]),
 ])
 async def test_a_manager_asks_for_the_digest_and_gets_it_with_its_chart(
     db: Database, scene: Scene, locale: str, ask: str, expected: list[str],

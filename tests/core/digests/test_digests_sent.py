@@ -103,7 +103,7 @@ async def test_due_digests_are_queued_once_to_each_reader_in_their_language_with
     assert "Revenue: JOD 56.840 (before: JOD 23.200)" in weekly_en.text
     assert "Cars in: 4 (before: 1)" in weekly_en.text
     assert "Receivables over 30 days: JOD 11.600 (before: JOD 0.000)" in weekly_en.text
-    assert "Now: 1 overdue, 1 awaiting approval, 1 booking requests waiting." in weekly_en.text
+    assert "Now — overdue: 1, awaiting approval: 1, booking requests waiting: 1." in weekly_en.text
     weekly_ar = next(q for q in sent if q.key == "digests.weekly" and q.locale == "ar")
     assert "الملخص الأسبوعي" in weekly_ar.text
     assert "السيارات الواردة: 4 (قبلها: 1)" in weekly_ar.text

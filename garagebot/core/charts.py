@@ -38,7 +38,10 @@ from garagebot.core.fonts import font_path
 from garagebot.core.i18n import FSI, PDI, RTL_LOCALES
 from garagebot.core.money import Money, format_money
 
-_FAMILIES = ("Noto Sans", "Noto Sans Arabic")
+# The families a reader's chart is set in, first choice first (glyph by glyph
+# fallback costs a lookup per character, so a Latin chart asks for one font).
+_FAMILIES = {"ar": ["Noto Sans Arabic", "Noto Sans"]}
+_LATIN = ["Noto Sans"]
 _FONT_FILES = ("NotoSans-Regular", "NotoSans-Bold", "NotoSansArabic-Regular", "NotoSansArabic-Bold")
 _fonts_lock = threading.Lock()
 _fonts_ready = False
@@ -115,6 +118,7 @@ def _days(chart: DailyChart) -> list[dt.date]:
 def _draw(chart: DailyChart) -> Figure:
     _register_fonts()
     rtl = chart.locale in RTL_LOCALES
+    families = _FAMILIES.get(chart.locale, _LATIN)
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)
     # Fixed margins (a layout engine would lay the figure out twice): room for
@@ -143,14 +147,14 @@ def _draw(chart: DailyChart) -> Figure:
         ax.invert_xaxis()
         ax.yaxis.tick_right()
         line.yaxis.tick_left()
-    fig.suptitle(shape(chart.title, chart.locale), y=0.97, fontfamily=list(_FAMILIES), fontweight="bold")
+    fig.suptitle(shape(chart.title, chart.locale), y=0.97, fontfamily=families, fontweight="bold")
     handles = [*ax.get_legend_handles_labels()[0], *line.get_legend_handles_labels()[0]]
     if rtl:
         handles.reverse()  # read from the right: the bars' label first
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.915), ncols=2, frameon=False,
-               prop={"family": list(_FAMILIES)})
+               prop={"family": families})
     for axis in (ax, line):
-        axis.tick_params(labelfontfamily=list(_FAMILIES))
+        axis.tick_params(labelfontfamily=families)
     ax.grid(axis="y", alpha=0.3)
     return fig
 

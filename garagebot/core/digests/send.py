@@ -212,6 +212,8 @@ async def send_now(db: Database, org_id: OrgId, now: dt.datetime, kind: DigestKi
             enabled, at = prefs.get((reader.user_id, kind.value), (None, None))
             if personal(garage_schedule(org.settings, kind), enabled, at).enabled:
                 due.append(DueDigest(reader, period))
+        done = await _claimed(session, org_id, {period.key})
+        due = [d for d in due if (d.reader.user_id, kind.value, period.key) not in done]
         digest = await build_digest(session, org_id, period, now) if due else None
     if digest is None:
         return 0

@@ -1,7 +1,7 @@
 """digests: a person's digest settings and the claim of each digest sent
 
 Revision ID: d16e5700a001
-Revises: 0b7c5e1d2a44
+Revises: 5e2c41d0b7a9
 Create Date: 2026-12-08 00:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'd16e5700a001'
-down_revision: str | Sequence[str] | None = '0b7c5e1d2a44'
+down_revision: str | Sequence[str] | None = '5e2c41d0b7a9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -159,7 +159,7 @@ def line_columns(text: DocText) -> tuple[Column, ...]:
 
 def party_lines(text: DocText, party: Party) -> tuple[str, ...]:
     tax = (text("documents.party.tax_number", number=party.tax_number),) if party.tax_number else ()
-    return tuple(filter(None, (party.name, party.phone))) + tax
+    return tuple(filter(None, (text.pick(party.name, party.name_ar), party.phone))) + tax
 
 
 def totals(text: DocText, t: Totals) -> list[Total]:

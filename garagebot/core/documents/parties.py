@@ -21,6 +21,7 @@ class Party:
     phone: str
     tax_number: str
     locale: str
+    name_ar: str = ""  # a supplier's Arabic name, printed on Arabic documents
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.documents import parties
+from garagebot.core.documents.invoice import party_lines
 from garagebot.core.documents.parties import Party, display_phone
 from garagebot.core.documents.profile import GarageProfile
 from garagebot.core.documents.sheet import Column, Sheet, Total
@@ -56,8 +57,8 @@ async def supplier_party(session: AsyncSession, org_id: int, supplier_id: int, l
     ).scalar_one_or_none()
     if found is None:
         raise NotFound("error.not_found", entity="supplier", id=supplier_id)
-    name = found.name_ar if locale == "ar" and found.name_ar else found.name
-    return Party(name, display_phone(found.phone or ""), found.tax_number or "", locale)
+    phone = display_phone(found.phone or "")
+    return Party(found.name, phone, found.tax_number or "", locale, found.name_ar or "")
 
 
 async def load_order(session: AsyncSession, org_id: int, order_id: int) -> OrderData:
@@ -122,17 +123,12 @@ def order_sheet(data: OrderData, text: DocText) -> Sheet:
         for ln in data.lines
     )
     total = money_sum([ln.total for ln in data.lines], c)
-    tax = (
-        (text("documents.party.tax_number", number=data.supplier.tax_number),)
-        if data.supplier.tax_number
-        else ()
-    )
     return Sheet(
         title=text("documents.title.purchase_order"),
         number=data.number,
         facts=tuple(facts),
         party_title=text("documents.party.supplier"),
-        party=tuple(filter(None, (data.supplier.name, data.supplier.phone))) + tax,
+        party=party_lines(text, data.supplier),
         columns=(
             Column(text("documents.col.sku"), 2.2),
             Column(text("documents.col.item"), 4.6),

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from garagebot.core.billing.enums import PayerKind
 from garagebot.core.dispatch.registry import DomainEvent
-from garagebot.core.enums import SessionStatus, StepStatus
 from garagebot.core.documents.links import invoice_pdf_url
+from garagebot.core.enums import SessionStatus, StepStatus
 from garagebot.core.errors import NotFound
 from garagebot.core.inventory.states import PartRequestStatus
 from garagebot.core.links import timeline_url

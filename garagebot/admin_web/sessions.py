@@ -19,7 +19,7 @@ from garagebot.core.ids import MediaId, SessionId, UserId
 from garagebot.core.inventory.queries import session_parts
 from garagebot.core.models import Organization, User
 from garagebot.core.money import Money
-from garagebot.core.permissions import Permission
+from garagebot.core.permissions import Permission, allowed
 from garagebot.core.repair import session_page
 from garagebot.core.repair.queries import session_detail
 from garagebot.core.repair.search import Cursor, SessionQuery, search_sessions
@@ -87,6 +87,7 @@ async def show(ctx: Ctx) -> web.StreamResponse:
     return render(ctx, "session.html", {
         "d": detail, "quotes": quotes, "invoices": invoices, "thread": thread, "now": db.clock.now(),
         "steps": steps, "parts": [(p, Money(p.price_total, currency)) for p in parts],
+        "can_bill": allowed(me.role, Permission.MANAGE_BILLING),
         "payments": [(p, Money(p.amount, currency)) for p in payments]})
 
 

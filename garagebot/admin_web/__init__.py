@@ -10,10 +10,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from garagebot.admin_web import (
+    alerts,
     audit,
     board,
     home,
     requests,
+    session_actions,
+    session_billing,
     sessions,
     settings,
     signin,
@@ -33,3 +36,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     setup_rendering(app)
     for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
         module.add_routes(app)
+    for extra in (session_actions, session_billing, alerts):  # the console's floor actions and alerts
+        extra.add_routes(app)

@@ -13,6 +13,7 @@ from garagebot.admin_web import (
     alerts,
     audit,
     board,
+    bookings,
     home,
     requests,
     session_actions,
@@ -36,5 +37,6 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     setup_rendering(app)
     for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
         module.add_routes(app)
-    for extra in (session_actions, session_billing, alerts):  # the console's floor actions and alerts
+    # the floor's actions, alerts and booking times
+    for extra in (session_actions, session_billing, alerts, bookings):
         extra.add_routes(app)

@@ -34,7 +34,7 @@ from garagebot.core.billing.quotes import (
 )
 from garagebot.core.billing.template_lines import template_lines
 from garagebot.core.billing.views import quote_view
-from garagebot.core.errors import InvalidInput, NotFound
+from garagebot.core.errors import Conflict, InvalidInput, NotFound
 from garagebot.core.ids import InvoiceId, OrgId, QuoteId, QuoteLineId, SessionId, TemplateId
 from garagebot.core.models import InventoryItem, Invoice, Quote, QuoteLine, RepairSession, Reservation
 from garagebot.core.money import parse_decimal
@@ -57,7 +57,7 @@ async def latest_quote(uow: UnitOfWork, sid: SessionId) -> Quote:
         Quote.organization_id == uow.org_id, Quote.session_id == sid)
         .order_by(Quote.version.desc()).limit(1))).first()
     if found is None:
-        raise NotFound("error.not_found", entity="quote", id=0)
+        raise Conflict("console_floor.error.no_quote")
     return found
 
 
@@ -141,7 +141,7 @@ async def _live_invoice(uow: UnitOfWork, sid: SessionId) -> InvoiceId:
         Invoice.organization_id == uow.org_id, Invoice.session_id == sid, Invoice.status != "VOID")
         .order_by(Invoice.id.desc()).limit(1))).first()
     if found is None:
-        raise NotFound("error.not_found", entity="invoice", id=0)
+        raise Conflict("console_floor.error.no_invoice")
     return InvoiceId(found)
 
 
@@ -199,8 +199,10 @@ async def send(ctx: Ctx) -> web.StreamResponse:
         qid = (await s.scalars(select(Quote.id).where(
             Quote.organization_id == me.org_id, Quote.session_id == sid)
             .order_by(Quote.version.desc()).limit(1))).first()
-        if rs is None or qid is None:
-            raise NotFound("error.not_found", entity="quote", id=0)
+        if rs is None:
+            raise NotFound("error.not_found", entity="repair_session", id=sid)
+        if qid is None:
+            raise Conflict("console_floor.error.no_quote")
         view = await quote_view(s, me.org_id, QuoteId(qid))
     return render(ctx, "session_quote_send.html", {"number": rs.number, "sid": sid, "q": view})
 

@@ -62,7 +62,8 @@ async def as_member(browser: Browser, db: Database, staff: Staff, role: str, lan
 
 async def status_of(db: Database, sid: int) -> str:
     async with db.read() as s:
-        return str((await s.execute(select(RepairSession.status).where(RepairSession.id == sid))).scalar_one())
+        found = await s.execute(select(RepairSession.status).where(RepairSession.id == sid))
+    return str(found.scalar_one())
 
 
 async def client_topics(db: Database, phone: str) -> list[str]:
@@ -143,7 +144,8 @@ async def test_qc_items_are_ticked_then_the_car_is_ready_and_the_client_told(
     _, body = await browser.get(f"/sessions/{sid}")
     assert html_problems(body) == []
     items = await qc_item_ids(db, staff.org, sid)
-    assert items and f'id="qc-{items[0]}"' in body
+    assert items
+    assert f'id="qc-{items[0]}"' in body
     assert 'id="do-ready"' not in body
     for item in items:
         assert (await browser.post(f"/sessions/{sid}/qc/{item}", {"done": "1"}))[0] == 303
@@ -153,8 +155,8 @@ async def test_qc_items_are_ticked_then_the_car_is_ready_and_the_client_told(
     assert await status_of(db, sid) == "READY_FOR_PICKUP"
     await settle(browser, db, clock, staff.org)
     async with db.read() as s:
-        number = (await s.execute(select(Client.phone).join(RepairSession, RepairSession.client_id == Client.id)
-                                  .where(RepairSession.id == sid))).scalar_one()
+        number = (await s.execute(select(Client.phone).join(
+            RepairSession, RepairSession.client_id == Client.id).where(RepairSession.id == sid))).scalar_one()
     assert "notify.ready_for_pickup" in await client_topics(db, number)
 
 

@@ -21,6 +21,7 @@ from garagebot.core.notify.garage import STEP_UPDATES
 from garagebot.core.uow import Database
 from garagebot.core.work.templates import StepSpec
 from tests.admin_web.harness import give_password, link_telegram
+from tests.admin_web.test_requests import a_request
 from tests.app.conftest import app_settings
 from tests.browser.test_approval_page import MakeServer, browser, keep, phone_page
 from tests.browser.test_console import sign_in, to_language
@@ -85,7 +86,11 @@ async def test_an_advisor_assigns_a_step_on_the_session_page(
     assert step.assignee_id == staff.tech.id
     assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
     await shoot(page, tmp_path, f"assigned-{lang}")
+    await quoted_visit(db, staff, LocalFileStorage(tmp_path / "media"))  # waiting for the client's approval
+    await a_request(db, staff)
     await page.goto(str(console.make_url("/alerts")))
+    assert await page.locator("#alerts-requests li").count() == 1
+    assert await page.locator("#alerts-approval li").count() == 1
     await shoot(page, tmp_path, f"alerts-{lang}")
 
 

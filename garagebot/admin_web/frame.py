@@ -48,7 +48,8 @@ SECURITY_HEADERS: Mapping[str, str] = {
 NOTICES = frozenset({"saved", "signed_out", "link_sent", "moved", "password_set", "sessions_ended",
                      "invite_accepted"}) | frozenset({  # the session page's actions
                          "assigned", "quote_sent", "invoice_issued", "payment_recorded", "payment_repeated",
-                         "delivered", "booking_confirmed", "time_proposed", "client_not_told"})
+                         "delivered", "booking_confirmed", "time_proposed", "client_not_told",
+                         "discount_approved"})
 
 
 @dataclass(frozen=True, slots=True)

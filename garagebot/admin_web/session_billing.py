@@ -27,6 +27,7 @@ from garagebot.core.billing.quote_flow import send_quote
 from garagebot.core.billing.quotes import (
     NewLine,
     add_quote_line,
+    approve_quote_discount,
     create_quote,
     remove_quote_line,
     revise_quote,
@@ -124,6 +125,11 @@ async def _discount(uow: UnitOfWork, sid: SessionId, form: Form, text: Text) -> 
     return None
 
 
+async def _approve_discount(uow: UnitOfWork, sid: SessionId, form: Form, text: Text) -> str | None:
+    await approve_quote_discount(uow, QuoteId((await latest_quote(uow, sid)).id))  # its author is told
+    return "discount_approved"
+
+
 async def _send(uow: UnitOfWork, sid: SessionId, form: Form, text: Text) -> str | None:
     quote = await latest_quote(uow, sid)
     if quote.status == QuoteStatus.DRAFT.value:  # a second press after it was sent changes nothing
@@ -186,6 +192,11 @@ async def discount(ctx: Ctx) -> web.StreamResponse:
     return await act(ctx, "discount", ("discount",), _discount, required=("discount",))
 
 
+@page(Permission.APPROVE_DISCOUNT)
+async def approve_discount(ctx: Ctx) -> web.StreamResponse:
+    return await act(ctx, "discount", (), _approve_discount)
+
+
 @page(Permission.MANAGE_BILLING)
 async def send(ctx: Ctx) -> web.StreamResponse:
     """Without ``confirm``: the preview the client will get, with the confirming button."""
@@ -231,6 +242,7 @@ def add_routes(app: web.Application) -> None:
     base = r"/sessions/{id:\d+}"
     for path, handler in (("/quote", new_quote), ("/quote/lines", add_line),
                           (r"/quote/lines/{line:\d+}/remove", remove_line), ("/quote/discount", discount),
+                          ("/quote/discount/approve", approve_discount),
                           ("/quote/send", send), ("/invoice", new_invoice), ("/invoice/issue", issue),
                           ("/invoice/payment", pay), ("/deliver", deliver)):
         app.router.add_post(base + path, handler)

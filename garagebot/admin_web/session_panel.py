@@ -69,6 +69,7 @@ class Can:
     billing: bool
     deliver: bool
     override: bool
+    approve_discount: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,8 @@ def can_of(me: SignedIn) -> Can:
                steer=allowed(me.role, Permission.CHANGE_SESSION_STATUS),
                qc=allowed(me.role, Permission.QC_CHECK), billing=allowed(me.role, Permission.MANAGE_BILLING),
                deliver=allowed(me.role, Permission.CONFIRM_DELIVERY),
-               override=allowed(me.role, Permission.OVERRIDE_GUARD))
+               override=allowed(me.role, Permission.OVERRIDE_GUARD),
+               approve_discount=allowed(me.role, Permission.APPROVE_DISCOUNT))
 
 
 async def panel(db: Database, me: SignedIn, d: SessionDetail) -> Panel:

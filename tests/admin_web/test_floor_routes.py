@@ -48,6 +48,7 @@ def routes(v: QuotedVisit, step: int, qc_session: int, qc_item: int, request: in
         (f"/sessions/{sid}/quote/lines", {"kind": "fee", "description": "Fee", "amount": "1"}, BILLING),
         (f"/sessions/{sid}/quote/lines/{line}/remove", {}, BILLING),
         (f"/sessions/{sid}/quote/discount", {"discount": "1"}, BILLING),
+        (f"/sessions/{sid}/quote/discount/approve", {}, {"owner", "manager"}),
         (f"/sessions/{sid}/quote/send", {"confirm": "1"}, BILLING),
         (f"/sessions/{sid}/invoice", {}, BILLING),
         (f"/sessions/{sid}/invoice/issue", {}, BILLING),

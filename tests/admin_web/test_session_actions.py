@@ -25,7 +25,7 @@ from tests.admin_web.harness import Browser, give_password, link_telegram, sent_
 from tests.admin_web.htmlcheck import html_problems
 from tests.conftest import Staff
 from tests.core.billing.helpers import add_job, invoiced_visit, open_visit
-from tests.core.repair.helpers import S, move, open_direct, qc_item_ids
+from tests.core.repair.helpers import S, move, open_direct, qc_item_ids, session_row, to_deliverable
 from tests.fakes import FakeClock
 from tests.webhooks.pages.scene import quoted_visit
 
@@ -230,3 +230,57 @@ async def test_a_wrong_delivery_pin_is_refused_beside_the_form(
     assert status == 400  # not completed yet: the machine's refusal, in words
     assert 'id="err-deliver-1"' in body
     assert await status_of(db, visit.session_id) != "DELIVERED"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_discount_above_the_advisors_limit_waits_and_a_manager_approves_it(
+    browser: Browser, other_browser: Browser, db: Database, staff: Staff, tmp_path: Path, lang: str
+) -> None:
+    v = await quoted_visit(db, staff, LocalFileStorage(tmp_path / "media"), send=False)
+    assert staff.advisor.id is not None
+    chat = 9_200_000 + staff.advisor.id
+    await link_telegram(db, staff.advisor, chat)
+    await as_member(browser, db, staff, "advisor", lang)
+    await browser.get(f"/sessions/{v.session_id}")
+    assert (await browser.post(f"/sessions/{v.session_id}/quote/discount", {"discount": "90%"}))[0] == 303
+    async with db.read() as s:
+        assert (await s.get(Quote, v.quote_id)).discount_status == "PENDING"  # type: ignore[union-attr]
+    _, body = await browser.get(f"/sessions/{v.session_id}")
+    assert 'id="do-discount-approve"' not in body  # not the advisor's to approve
+    status, body, _ = await browser.post(f"/sessions/{v.session_id}/quote/send", {"confirm": "1"})
+    assert status == 400  # refused while the discount waits, said beside the form
+    assert 'id="err-send-1"' in body
+    await as_member(other_browser, db, staff, "manager", lang)
+    _, body = await other_browser.get(f"/sessions/{v.session_id}")
+    assert 'id="do-discount-approve"' in body
+    status, _, location = await other_browser.post(f"/sessions/{v.session_id}/quote/discount/approve")
+    assert (status, location) == (303, f"/sessions/{v.session_id}?notice=discount_approved")
+    async with db.read() as s:
+        assert (await s.get(Quote, v.quote_id)).discount_status == "APPROVED"  # type: ignore[union-attr]
+    assert await sent_to(db, str(chat), "billing.discount_approved_notice")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_car_is_delivered_on_the_clients_pin_after_a_wrong_one(
+    browser: Browser, db: Database, staff: Staff, clock: FakeClock, lang: str
+) -> None:
+    sid = await open_direct(db, staff.advisor, 95 + LANGS.index(lang))
+    await to_deliverable(db, staff, sid)
+    pin = (await session_row(db, sid)).delivery_pin
+    await as_member(browser, db, staff, "advisor", lang)
+    _, body = await browser.get(f"/sessions/{sid}")
+    assert 'id="act-deliver"' in body
+    wrong = f"{(int(pin) + 1) % 10_000:04d}"
+    status, body, _ = await browser.post(f"/sessions/{sid}/deliver", {"pin": wrong})
+    assert status == 400
+    assert 'id="err-deliver-1"' in body
+    assert html_problems(body) == []
+    arabic = pin.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    status, _, location = await browser.post(f"/sessions/{sid}/deliver", {"pin": arabic})
+    assert (status, location) == (303, f"/sessions/{sid}?notice=delivered")
+    assert await status_of(db, sid) == "DELIVERED"
+    await settle(browser, db, clock, staff.org)
+    async with db.read() as s:
+        number = (await s.execute(select(Client.phone).join(
+            RepairSession, RepairSession.client_id == Client.id).where(RepairSession.id == sid))).scalar_one()
+    assert "notify.delivered" in await client_topics(db, number)

@@ -92,6 +92,10 @@ async def test_an_advisor_assigns_a_step_on_the_session_page(
     assert await page.locator("#alerts-requests li").count() == 1
     assert await page.locator("#alerts-approval li").count() == 1
     await shoot(page, tmp_path, f"alerts-{lang}")
+    async with page.expect_navigation():
+        await page.click("#alerts-requests a")
+    assert await page.locator("form[action$='/confirm']").count() == 1
+    await shoot(page, tmp_path, f"requests-times-{lang}")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -114,12 +114,14 @@ def can_of(me: SignedIn) -> Can:
 
 
 async def panel(db: Database, me: SignedIn, d: SessionDetail) -> Panel:
-    """The panel of session ``d`` for ``me`` (read in a unit of work that writes nothing)."""
+    """The panel of session ``d`` for ``me`` (the core's reads, which take a unit of work, on a
+    read-only session)."""
     can, status = can_of(me), d.session.status
     base = Panel(can, status, status not in FINAL)
     if not any((can.assign, can.steer, can.qc, can.billing, can.deliver)):
         return base
-    async with db.unit_of_work(me.actor) as uow:
+    async with db.read() as session:  # reads only: no write lock taken (SQLite), nothing committed
+        uow = UnitOfWork(session, me.actor, db.clock.now())
         work = await _work(uow, me.org_id, d.session.id) if can.assign and base.open else ()
         steps = [StepId(int(w.value.split(":", 1)[1])) for w in work if not w.card][:1]
         people = tuple(await candidates(uow, steps)) if work else ()

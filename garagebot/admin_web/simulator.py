@@ -9,7 +9,6 @@ demos and trials, not for a garage with real providers."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 from aiohttp import web
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from garagebot.admin_web.deps import config, deps
 from garagebot.admin_web.frame import Ctx, page, redirect, render
 from garagebot.admin_web.simulator_media import store_photo
 from garagebot.conversations.types import Inbound, MediaRef
-from garagebot.core.console.simulator_views import PROVIDER, ChatLine, latest_messages, staff_chat
+from garagebot.core.console.simulator_views import PROVIDER, latest_messages, staff_chat
 from garagebot.core.enums import Channel
 from garagebot.core.errors import DomainError, NotFound
 from garagebot.core.models import Client, User
@@ -56,13 +55,8 @@ async def _client(ctx: Ctx, client_id: int) -> Client:
 
 
 def ltr(text: str) -> str:
-    """A phone number kept left to right inside Arabic (LRI … PDI)."""
+    """A phone number kept left to right inside Arabic (LRI … PDI), in a select's option."""
     return f"\u2066{text}\u2069"
-
-
-def _named(lines: list[ChatLine]) -> list[ChatLine]:
-    """The outbox lines, a recipient known only by their number kept left to right."""
-    return [replace(x, recipient=ltr(x.recipient)) if x.recipient[:1] in "+0123456789" else x for x in lines]
 
 
 def _channel(raw: str) -> str:
@@ -84,7 +78,7 @@ async def _page(ctx: Ctx, *, error: str | None = None, status: int = 200) -> web
     address = str(member.telegram_user_id) if member else client.phone if client else None
     async with db.read() as s:
         chat = await staff_chat(s, me.org_id, address) if address else []
-        others = _named(await latest_messages(s, me.org_id))
+        others = await latest_messages(s, me.org_id)
     choices = [(c.id, f"{c.name} · {ltr(c.phone)}" if c.name else ltr(c.phone)) for c in clients]
     return render(ctx, "sim.html", {
         "people": people, "clients": choices, "member": member, "client": client, "channel": channel,
@@ -102,7 +96,7 @@ async def outbox(ctx: Ctx) -> web.StreamResponse:
     """The outbox column alone, for htmx polling."""
     _enabled(ctx)
     async with deps(ctx.request).db.read() as s:
-        others = _named(await latest_messages(s, ctx.me.org_id))
+        others = await latest_messages(s, ctx.me.org_id)
     return render(ctx, "sim_outbox.html", {"others": others})
 
 

@@ -93,6 +93,8 @@ async def test_a_technician_finishes_a_step_with_a_photo_and_the_lead_and_client
     status, live = await sim.get("/simulator/outbox")
     assert status == 200
     assert "To Lead" in live
+    phone = await client_phone(db, card.session_id)
+    assert f'<bdi dir="ltr">{phone}</bdi>' in live  # a number kept left to right, in Arabic too
     assert 'hx-trigger="every 2s"' in live
 
 

@@ -89,6 +89,8 @@ class GarageConfig:
     client_step_updates: bool | None = None
     notifications_line: int = 0
     whatsapp_templates: tuple[WhatsAppTemplateConfig, ...] | None = None
+    # core.garage_config.appointments.AppointmentsConfig (typed loosely: that module imports this one)
+    appointments: object | None = None
 
 
 def exact(value: Decimal) -> str:

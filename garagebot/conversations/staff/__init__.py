@@ -8,6 +8,7 @@ main-menu entries; ``storage`` receives the files staff send from the chat.
 from __future__ import annotations
 
 from garagebot.conversations.router import MenuEntry, Opener, Registry
+from garagebot.conversations.staff.appointments import APPOINTMENTS
 from garagebot.conversations.staff.billing import BILLING
 from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.control import CONTROL
@@ -42,6 +43,10 @@ MENU_ENTRIES = (
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
     MenuEntry("billing", "billing.menu", "billing", Permission.MANAGE_BILLING,
               ("payments", "invoices", "billing", "المدفوعات", "الفواتير", "الحسابات")),
+    # After "manager": a manager's "today" stays the day's figures; an advisor's is the appointments.
+    MenuEntry("appointments", "appointments.menu", "appointments", Permission.INTAKE,
+              ("today's appointments", "appointments today", "appointments", "today", "مواعيد اليوم",
+               "مواعيدي", "اليوم")),
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -54,6 +59,7 @@ OPENERS = (
     Opener("disc", "manager", "discounts", None, Permission.APPROVE_DISCOUNT),
     Opener("parts", "parts", "session", None, Permission.USE_PARTS),
     Opener("req", "bookings", "request", "request", Permission.INTAKE),
+    Opener("appt", "appointments", "appointment", "appointment", Permission.INTAKE),
 )
 
 
@@ -61,7 +67,8 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
-    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS):
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS,
+                 APPOINTMENTS):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

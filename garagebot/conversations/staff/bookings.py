@@ -14,6 +14,7 @@ stateDiagram-v2
     request --> reason: decline
     reason --> list: the reason (client told)
     request --> intake.photos: open a session (request converted)
+    request --> appointments.slots: offer a free time (appointments)
 ```
 """
 
@@ -101,7 +102,7 @@ async def request_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     unconfirmed = when and not b.confirmed
     choices = [Choice("bq:confirm", "bookings.btn_confirm", {"when": when})] if unconfirmed else []
     choices += [Choice(f"bq:{name}", f"bookings.btn_{name}") for name in _ACTIONS]
-    choices.append(BACK)
+    choices += [Choice("bq:slots", "appointments.btn_slots"), BACK]
     key = "bookings.card" if unconfirmed else "bookings.card_confirmed" if when else "bookings.card_any_time"
     return (Reply(key, {
         "id": b.request_id, "name": b.client_name, "phone": b.phone, "plate": b.plate, "car": b.car,
@@ -122,6 +123,8 @@ async def request(ctx: StepContext) -> Step:
         return go(FLOW, BookingsState.REASON)
     if choice == "bq:convert":
         return await _convert(ctx, b)
+    if choice == "bq:slots":  # conversations.staff.appointments: the free times
+        return go("appointments", "slots", data={"request": b.request_id})
     return stay(reprompt=True)
 
 

@@ -83,4 +83,4 @@ async def tell_advisor(uow: UnitOfWork, appt: Appointment, key: str) -> int:
         return {"name": client.name, "phone": client.phone, "plate": vehicle.plate if vehicle else "",
                 "when": short_when(appt.starts_at, org.timezone, locale)}
 
-    return await tell(uow, people, key, params, open_choice("bookings"))
+    return await tell(uow, people, key, params, open_choice("appt", appt.id))

@@ -91,9 +91,10 @@ def _free_bay(bays: Sequence[Bay], taken: list[tuple[int, int | None, dt.datetim
 
 
 async def free_slots(session: AsyncSession, org_id: int, zone: str, settings: AppointmentSettings,
-                     bays: Sequence[Bay], now: dt.datetime, *, count: int = 6,
+                     bays: Sequence[Bay], now: dt.datetime, *, count: int = 6, per_day: int = 2,
                      minutes: int | None = None, days: int = SEARCH_DAYS) -> list[Slot]:
-    """The next ``count`` free times after ``now`` (one bay each), earliest first."""
+    """The next ``count`` free times after ``now`` (one bay each), earliest
+    first, at most ``per_day`` a day so that the client has days to choose from."""
     if not bays:
         return []
     length = minutes or settings.slot_minutes
@@ -102,12 +103,12 @@ async def free_slots(session: AsyncSession, org_id: int, zone: str, settings: Ap
     taken = await busy(session, org_id, now, horizon)
     found: list[Slot] = []
     for offset in range(days):
+        that_day = 0
         for start, end in day_starts(settings, today + dt.timedelta(days=offset), zone, length):
-            if start <= now:
-                continue
-            bay = _free_bay(bays, taken, start, end)
+            bay = _free_bay(bays, taken, start, end) if start > now and that_day < per_day else None
             if bay is not None:
                 found.append(Slot(start, end, bay))
+                that_day += 1
                 if len(found) >= count:
                     return found
     return found

@@ -68,3 +68,14 @@ async def appointment_row(session: AsyncSession, org_id: int, appointment_id: in
         return None
     found = await appointments_between(session, org_id, a.starts_at, a.starts_at + dt.timedelta(seconds=1))
     return next((r for r in found if r.appointment_id == appointment_id), None)
+
+
+async def awaiting_answer(session: AsyncSession, org_id: int, client_id: int) -> tuple[int, str] | None:
+    """The client's active appointment that last asked them a question (its
+    id and the question: "offer" or "reminder"), or None."""
+    row = (await session.execute(select(Appointment.id, Appointment.awaiting).where(
+        Appointment.organization_id == org_id, Appointment.client_id == client_id,
+        Appointment.awaiting.is_not(None), Appointment.status.in_(("BOOKED", "CONFIRMED")),
+    ).order_by(Appointment.reminded_at.desc().nulls_last(), Appointment.created_at.desc(),
+               Appointment.id.desc()).limit(1))).first()
+    return None if row is None else (int(row[0]), str(row[1]))

@@ -12,6 +12,7 @@ from aiohttp import web
 from garagebot.admin_web import (
     audit,
     board,
+    calendar,
     home,
     requests,
     sessions,
@@ -31,5 +32,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[CONFIG] = config
     app[DEPS_OF] = deps_of
     setup_rendering(app)
-    for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
+    for module in (signin, home, board, sessions, requests, calendar, staff, settings, audit, simulator):
         module.add_routes(app)

@@ -79,3 +79,16 @@ async def awaiting_answer(session: AsyncSession, org_id: int, client_id: int) ->
     ).order_by(Appointment.reminded_at.desc().nulls_last(), Appointment.created_at.desc(),
                Appointment.id.desc()).limit(1))).first()
     return None if row is None else (int(row[0]), str(row[1]))
+
+
+async def active_bays(session: AsyncSession, org_id: int) -> list[Bay]:
+    return list((await session.scalars(select(Bay).where(Bay.organization_id == org_id, Bay.active.is_(True))
+                                       .order_by(Bay.position, Bay.id))).all())
+
+
+async def technicians(session: AsyncSession, org_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the garage's active technicians and leads, who can be booked."""
+    rows = await session.execute(select(User.id, User.name).where(
+        User.organization_id == org_id, User.active.is_(True),
+        User.role.in_(("technician", "lead_technician"))).order_by(User.name))
+    return [(int(i), str(n)) for i, n in rows.all()]

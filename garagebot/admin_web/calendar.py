@@ -20,6 +20,7 @@ from garagebot.admin_web.deps import deps
 from garagebot.admin_web.forms import TOP, Form
 from garagebot.admin_web.frame import Ctx, page, render
 from garagebot.core.appointments.booking import Slot, book_appointment, cancel_appointment, move_appointment
+from garagebot.core.appointments.settings import settings_of
 from garagebot.core.appointments.views import (
     AppointmentRow,
     active_bays,
@@ -40,6 +41,7 @@ FIELD_OF: Mapping[str, str] = {
     "appointment.outside_hours": "starts", "appointment.length_invalid": "minutes",
     "appointment.bay_inactive": "bay", "appointment.not_a_technician": "technician",
     "appointment.reason_required": "reason", "error.request_not_open": "request",
+    "appointment.request_booked": "request",
 }
 SHOWN = ("BOOKED", "CONFIRMED", "CONVERTED", "NO_SHOW")
 
@@ -48,6 +50,7 @@ SHOWN = ("BOOKED", "CONFIRMED", "CONVERTED", "NO_SHOW")
 class Day:
     date: dt.date
     label: str  # "Mon 23 Nov" in the reader's language
+    closed: bool  # a closed weekday or a holiday
     cells: tuple[tuple[AppointmentRow, ...], ...]  # one per bay, in the bays' order
 
 
@@ -78,7 +81,8 @@ async def _page(ctx: Ctx, *, form: Form | None = None, failed: int | None = None
         requests = await open_bookings(s, ctx.me.org_id)
         techs = await technicians(s, ctx.me.org_id)
     tz = zoneinfo.ZoneInfo(zone)
-    days = [Day(d, _label(ctx, d), tuple(
+    hours = settings_of(org)
+    days = [Day(d, _label(ctx, d), hours.open_on(d) is None, tuple(
         tuple(r for r in rows if r.bay_id == b.id and r.starts_at.astimezone(tz).date() == d) for b in bays))
         for d in (first + dt.timedelta(days=i) for i in range(count))]
     step = dt.timedelta(days=count)

@@ -141,6 +141,9 @@ async def book_appointment(uow: UnitOfWork, request_id: int, slot: Slot) -> Book
     req = await uow.get(Request, request_id, lock=True)
     if req.status != RequestStatus.OPEN:
         raise Conflict("error.request_not_open", id=req.id)
+    if await uow.session.scalar(select(Appointment.id).where(
+            Appointment.request_id == req.id, Appointment.status.in_(ACTIVE_APPOINTMENT_STATUSES))):
+        raise Conflict("appointment.request_booked")
     await _lock(uow, slot)
     start, end = await _range(uow, slot)
     await _ensure_free(uow, slot, start, end, None)

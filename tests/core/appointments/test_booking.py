@@ -61,6 +61,9 @@ async def test_a_taken_bay_or_technician_is_refused_with_the_reason(db: Database
             async with db.unit_of_work(staff.advisor) as uow:
                 await book_appointment(uow, second, slot)
         assert refused.value.key == key
+    with pytest.raises(Conflict, match=r"appointment\.request_booked"):  # one appointment per request
+        async with db.unit_of_work(staff.advisor) as uow:
+            await book_appointment(uow, first, Slot(bays[1], local(TOMORROW, 15)))
     async with db.unit_of_work(staff.advisor) as uow:  # right after it ends: free (half-open ranges)
         await book_appointment(uow, second, Slot(bays[0], local(TOMORROW, 10) + dt.timedelta(minutes=90)))
 

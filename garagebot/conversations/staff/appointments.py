@@ -37,7 +37,7 @@ from garagebot.conversations.types import Choice, Reply
 from garagebot.core.appointments.arrival import convert_appointment
 from garagebot.core.appointments.booking import Slot, book_appointment, cancel_appointment, mark_no_show
 from garagebot.core.appointments.settings import bays_of, settings_of
-from garagebot.core.appointments.slots import busy, free_slots
+from garagebot.core.appointments.slots import busy, free_slots, slot_at
 from garagebot.core.appointments.views import (
     AppointmentRow,
     appointment_row,
@@ -94,7 +94,12 @@ async def slots_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     org = await ctx.uow.organization()
     bays = await bays_of(ctx.uow)
     names = {x.id: _bay_name(ctx, x.name_en, x.name_ar) for x in bays}
-    found = await free_slots(ctx.uow.session, org.id, org.timezone, settings_of(org), bays, ctx.now)
+    settings = settings_of(org)
+    found = await free_slots(ctx.uow.session, org.id, org.timezone, settings, bays, ctx.now)
+    wanted = None if b.preferred_time is None else await slot_at(
+        ctx.uow.session, org.id, org.timezone, settings, bays, b.preferred_time, ctx.now)
+    if wanted is not None and wanted.starts_at not in {s.starts_at for s in found}:
+        found = [wanted, *found[:-1]]  # the client's own time first, when it is free
     choices = [Choice(_slot_choice(s.bay_id, s.starts_at), "appointments.slot_line",
                       {"when": await _when(ctx, s.starts_at), "bay": names[s.bay_id]}) for s in found]
     key = "appointments.slots" if found else "appointments.no_slots"

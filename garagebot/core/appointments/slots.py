@@ -112,3 +112,14 @@ async def free_slots(session: AsyncSession, org_id: int, zone: str, settings: Ap
                 if len(found) >= count:
                     return found
     return found
+
+
+async def slot_at(session: AsyncSession, org_id: int, zone: str, settings: AppointmentSettings,
+                  bays: Sequence[Bay], when: dt.datetime, now: dt.datetime) -> Slot | None:
+    """``when`` (a client's preferred time) as a slot in the first bay free
+    then; None when it is past, outside the opening hours or every bay is taken."""
+    end = when + dt.timedelta(minutes=settings.slot_minutes)
+    if when <= now or not within_hours(settings, zone, when, end):
+        return None
+    bay = _free_bay(bays, await busy(session, org_id, when, end), when, end)
+    return None if bay is None else Slot(when, end, bay)

@@ -54,7 +54,8 @@ async def new_to(db: Database, address: str, seen: int) -> list[OutboxRow]:
 
 async def offer_a_free_time(db: Database, org: OrgId, locale: str,
                             channel: Channel) -> tuple[Request, ClientChat, StaffChat, int]:
-    """The advisor lists the free times of the request and offers the last one (Tuesday 09:00)."""
+    """The advisor lists the free times of the request (the client's own first) and offers the
+    last one (Tuesday 08:00)."""
     await add_bays(db, org)
     req, client = await booked_by_chat(db, org, locale, channel)
     advisor = await staff_chat(db, org, Role.ADVISOR, locale)
@@ -64,14 +65,15 @@ async def offer_a_free_time(db: Database, org: OrgId, locale: str,
     offered = await advisor.say(choice="bq:slots")
     assert keys(offered) == ["appointments.slots"]
     slots = [c for c in offered[0].choices if c[0].startswith("sl:")]
-    assert len(slots) == 6  # two a day: Sunday 10 and 11, Monday 8 and 9, Tuesday 8 and 9
+    assert len(slots) == 6  # the client's Monday 10:30, then two a day: Sunday 10, 11, Monday 8, 9, Tuesday 8
+    assert ("Mon 23 Nov, 10:30" if locale == "en" else "الاثنين 23 نوفمبر، 10:30") in slots[0][1]
     last_id, last_text = slots[-1]
-    assert ("Tue 24 Nov, 09:00" if locale == "en" else "الثلاثاء 24 نوفمبر، 09:00") in last_text
+    assert ("Tue 24 Nov, 08:00" if locale == "en" else "الثلاثاء 24 نوفمبر، 08:00") in last_text
     done = await advisor.say(choice=last_id)
     assert keys(done) == ["appointments.offered", "bookings.list"]
     async with db.read() as s:
         appt = (await s.scalars(select(Appointment).where(Appointment.organization_id == org))).one()
-    assert appt.starts_at == local(SUNDAY + dt.timedelta(days=2), 9)
+    assert appt.starts_at == local(SUNDAY + dt.timedelta(days=2), 8)
     return req, client, advisor, appt.id
 
 
@@ -83,7 +85,7 @@ async def test_offered_confirmed_by_reply_reminded_the_day_before_and_cancelled_
     [offer] = [r for r in await outbox_to(db, client.phone) if r.topic == "appointment.offer"]
     assert (offer.channel, offer.locale) == (channel.value, locale)
     text = rendered(offer)
-    assert ("Tue 24 Nov, 09:00" if locale == "en" else "الثلاثاء 24 نوفمبر، 09:00") in text
+    assert ("Tue 24 Nov, 08:00" if locale == "en" else "الثلاثاء 24 نوفمبر، 08:00") in text
     if locale == "ar":
         assert "هل يناسبك" in text
     seen = len(await outbox_to(db, client.phone))
@@ -165,12 +167,12 @@ async def test_todays_appointments_convert_on_arrival_or_mark_a_no_show(
 ) -> None:
     req, client, advisor, aid = await offer_a_free_time(db, org, locale, Channel.SMS)
     await client.say("1")
-    clock.set(local(SUNDAY + dt.timedelta(days=2), 8) + dt.timedelta(minutes=55))
+    clock.set(local(SUNDAY + dt.timedelta(days=2), 7) + dt.timedelta(minutes=55))
     listed = await advisor.say("today" if locale == "en" else "اليوم")
     assert keys(listed) == ["appointments.client_confirmed", "appointments.today"]  # the notice, then the day
     assert f"ap:{aid}" in choice_ids(listed)
     line = dict(listed[1].choices)[f"ap:{aid}"]
-    assert ("09:00 · Bay 1" if locale == "en" else "\u206809:00\u2069 · \u2068الرافعة ١\u2069") in line
+    assert ("08:00 · Bay 1" if locale == "en" else "\u206808:00\u2069 · \u2068الرافعة ١\u2069") in line
     card = await advisor.say(choice=f"ap:{aid}")
     assert keys(card) == ["appointments.card"]
     assert choice_ids(card)[:3] == ["aq:arrived", "aq:no_show", "aq:cancel"]

@@ -74,6 +74,7 @@ async def offer_a_free_time(db: Database, org: OrgId, locale: str,
     async with db.read() as s:
         appt = (await s.scalars(select(Appointment).where(Appointment.organization_id == org))).one()
     assert appt.starts_at == local(SUNDAY + dt.timedelta(days=2), 8)
+    assert "appointment.offer" in [r.topic for r in await outbox_to(db, client.phone)]  # "asked to confirm"
     return req, client, advisor, appt.id
 
 
@@ -137,6 +138,7 @@ async def test_the_client_asks_for_another_time_and_the_advisor_offers_again(
     req, client, advisor, aid = await offer_a_free_time(db, org, locale, Channel.SMS)
     said = await client.say("2")
     assert [s.key for s in said] == ["appointment.other_reply"]
+    assert (await outbox_to(db, client.phone))[-1].topic == "appointment.other_reply"
     assert "appointments.client_other_time" in [r.topic for r in await outbox_to(db, advisor.chat.address)]
     async with db.read() as s:
         row, request = await s.get(Appointment, aid), await s.get(Request, req.id)
@@ -202,3 +204,26 @@ async def test_a_no_show_is_marked_from_the_chat(
     assert row is not None
     assert row.status == "NO_SHOW"
     assert "لم يحضر" in dict(marked[1].choices)[f"ap:{aid}"]
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_the_advisor_cancels_from_the_day_with_a_reason_and_the_client_is_told(
+    db: Database, org: OrgId, staff: Staff, clock: FakeClock, locale: str,
+) -> None:
+    _req, client, advisor, aid = await offer_a_free_time(db, org, locale, Channel.SMS)
+    await advisor.say(choice="g:menu")
+    await advisor.say("today" if locale == "en" else "اليوم")
+    day_after = await advisor.say(choice="ad:next")
+    assert keys(day_after) == ["appointments.today_none"]
+    assert f"ap:{aid}" in choice_ids(await advisor.say(choice="ad:next"))  # Tuesday
+    await advisor.say(choice=f"ap:{aid}")
+    assert keys(await advisor.say(choice="aq:cancel")) == ["appointments.reason_prompt"]
+    reason = "the lift is broken" if locale == "en" else "الرافعة معطلة"
+    done = await advisor.say(reason)
+    assert keys(done) == ["appointments.cancelled", "appointments.today"]
+    [told] = [r for r in await outbox_to(db, client.phone) if r.topic == "appointment.cancelled"]
+    assert (told.channel, told.locale) == ("sms", locale)
+    async with db.read() as s:
+        row = await s.get(Appointment, aid)
+    assert row is not None
+    assert (row.status, row.close_reason) == ("CANCELLED", reason)

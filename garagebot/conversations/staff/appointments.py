@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from garagebot.conversations.router import BACK, Flow, StateSpec, Step, StepContext, go, stay
 from garagebot.conversations.staff import common as c
-from garagebot.conversations.staff.bookings import _parse_time
+from garagebot.conversations.staff.bookings import parse_advisor_time
 from garagebot.conversations.staff.intake import FLOW as INTAKE
 from garagebot.conversations.staff.intake import IntakeState
 from garagebot.conversations.staff.labels import label
@@ -122,7 +122,7 @@ async def time_prompt(ctx: StepContext) -> tuple[Reply, ...]:
 
 
 async def time(ctx: StepContext) -> Step:
-    when = await _parse_time(ctx, c.typed(ctx))
+    when = await parse_advisor_time(ctx, c.typed(ctx))
     if when is None:
         return stay(Reply("appointments.time_again"))
     bays = await bays_of(ctx.uow)

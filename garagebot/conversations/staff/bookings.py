@@ -135,7 +135,7 @@ async def _convert(ctx: StepContext, b: Booking) -> Step:
     return go(INTAKE, IntakeState.PHOTOS, opened, data={"session": sid}, remember=False)
 
 
-async def _parse_time(ctx: StepContext, text: str) -> dt.datetime | None:
+async def parse_advisor_time(ctx: StepContext, text: str) -> dt.datetime | None:
     """"tomorrow 10:30", "today 16", "بكرا ٥ م" (the clients' words), or "16:30" (today, else tomorrow)."""
     timezone = (await ctx.uow.organization()).timezone
     said = preferred_time(text, ctx.now, timezone)
@@ -159,7 +159,7 @@ async def time(ctx: StepContext) -> Step:
     b = await _current(ctx)
     if b is None:
         return go(FLOW, BookingsState.LIST, Reply("bookings.not_open"), data={}, remember=False)
-    when = await _parse_time(ctx, c.typed(ctx))
+    when = await parse_advisor_time(ctx, c.typed(ctx))
     if when is None:
         return stay(Reply("bookings.time_again"))
     return await _answer(ctx, b, "confirm" if ctx.data.get("mode") == "other" else "propose", when)

@@ -14,6 +14,7 @@ from garagebot.admin_web import (
     audit,
     board,
     bookings,
+    calendar,
     documents,
     home,
     requests,
@@ -37,5 +38,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[DEPS_OF] = deps_of
     setup_rendering(app)
     for module in (signin, home, board, sessions, session_actions, session_billing, requests, bookings,
-                   alerts, staff, settings, audit, simulator, documents):
+                   calendar, alerts, staff, settings, audit, simulator, documents):
         module.add_routes(app)

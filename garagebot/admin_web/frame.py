@@ -206,6 +206,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/alerts", "console_floor.nav.alerts", Permission.VIEW_BOARD),
     ("/sessions", "console.nav.sessions", Permission.VIEW_BOARD),
     ("/requests", "console.nav.requests", Permission.INTAKE),
+    ("/calendar", "calendar.nav", Permission.INTAKE),
     ("/staff", "console.nav.staff", Permission.MANAGE_STAFF),
     ("/settings", "console.nav.settings", Permission.CONFIGURE_REPAIR),
     ("/audit", "console.nav.audit", Permission.MANAGE_GARAGE),

@@ -34,6 +34,8 @@ def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
     """Pages only some roles may see, with those roles."""
     return [("/staff", MANAGERS), (f"/staff/{member_id}", MANAGERS), ("/audit", OWNERS),
             ("/requests", MANAGERS | {"advisor"}), ("/settings", MANAGERS),
+            ("/calendar", MANAGERS | {"advisor"}),
+            ("/calendar?view=week&day=2026-11-23", MANAGERS | {"advisor"}),
             ("/audit?verify=1&entity=user", OWNERS)]
 
 

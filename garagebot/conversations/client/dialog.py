@@ -4,6 +4,7 @@
 stateDiagram-v2
     [*] --> main
     main --> main: where is my car / quote / 1,3 / all / pin / language / menu
+    main --> main: 1 / 2 / 3 answering an offered or reminded appointment (no quote open)
     main --> main: anything else (forwarded to the advisor)
     main --> intake_name: a number the garage does not know
     main --> intake_plate: "book"
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from garagebot.conversations.client import confirm, feedback, intake, quote, status, threads
+from garagebot.conversations.client import appointments, confirm, feedback, intake, quote, status, threads
 from garagebot.conversations.client.intents import Intent, intents, rating
 from garagebot.conversations.client.types import ClientCtx, ClientState, ClientStep, reply
 from garagebot.conversations.types import Reply
@@ -50,6 +51,10 @@ async def _main(ctx: ClientCtx) -> ClientStep:
         answered = await confirm.typed(ctx, open_quote)
         if answered is not None:
             return answered
+    else:
+        booked = await appointments.typed(ctx)
+        if booked is not None:
+            return booked
     score = rating(text)
     if score is not None and feedback.can_rate(ctx):
         return await feedback.rate(ctx, score)
@@ -122,6 +127,8 @@ async def _choice(ctx: ClientCtx, choice: str) -> ClientStep:
         return await quote.on_choice(ctx, choice)
     if choice.startswith(feedback.RATE_PREFIX):
         return await feedback.on_choice(ctx, choice)
+    if choice.startswith(appointments.PREFIX):
+        return await appointments.on_choice(ctx, choice)
     if choice.startswith(intake.TIME_PREFIX):
         return await intake.on_time_choice(ctx, choice)
     return reply(Reply("client.not_understood"))

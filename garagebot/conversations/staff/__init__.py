@@ -8,6 +8,7 @@ main-menu entries; ``storage`` receives the files staff send from the chat.
 from __future__ import annotations
 
 from garagebot.conversations.router import MenuEntry, Opener, Registry
+from garagebot.conversations.staff.appointments import APPOINTMENTS
 from garagebot.conversations.staff.billing import BILLING
 from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.control import CONTROL
@@ -46,6 +47,10 @@ MENU_ENTRIES = (
               ("payments", "invoices", "billing", "المدفوعات", "الفواتير", "الحسابات")),
     MenuEntry("digest", "digests.menu", DIGEST, Permission.RECEIVE_DIGEST,
               ("digest", "summary", "daily digest", "ملخص", "الملخص", "ملخص اليوم")),
+    # After "manager": a manager's "today" stays the day's figures; an advisor's is the appointments.
+    MenuEntry("appointments", "appointments.menu", "appointments", Permission.INTAKE,
+              ("today's appointments", "appointments today", "appointments", "today", "مواعيد اليوم",
+               "مواعيدي", "اليوم")),
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -64,6 +69,7 @@ OPENERS = (
     Opener("dgs", DIGEST, DigestState.STOCKOUTS, None, Permission.RECEIVE_DIGEST),
     Opener("dgr", DIGEST, DigestState.RECEIVABLES, None, Permission.RECEIVE_DIGEST),
     Opener("dgset", DIGEST, DigestState.SETTINGS, None, Permission.RECEIVE_DIGEST),
+    Opener("appt", "appointments", "appointment", "appointment", Permission.INTAKE),
 )
 
 
@@ -72,7 +78,7 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
     for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS,
-                 digest_flow(storage)):
+                 digest_flow(storage), APPOINTMENTS):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

@@ -14,6 +14,7 @@ stateDiagram-v2
     request --> reason: decline
     reason --> list: the reason (client told)
     request --> intake.photos: open a session (request converted)
+    request --> appointments.slots: offer a free time (appointments)
 ```
 """
 
@@ -101,7 +102,7 @@ async def request_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     unconfirmed = when and not b.confirmed
     choices = [Choice("bq:confirm", "bookings.btn_confirm", {"when": when})] if unconfirmed else []
     choices += [Choice(f"bq:{name}", f"bookings.btn_{name}") for name in _ACTIONS]
-    choices.append(BACK)
+    choices += [Choice("bq:slots", "appointments.btn_slots"), BACK]
     key = "bookings.card" if unconfirmed else "bookings.card_confirmed" if when else "bookings.card_any_time"
     return (Reply(key, {
         "id": b.request_id, "name": b.client_name, "phone": b.phone, "plate": b.plate, "car": b.car,
@@ -122,6 +123,8 @@ async def request(ctx: StepContext) -> Step:
         return go(FLOW, BookingsState.REASON)
     if choice == "bq:convert":
         return await _convert(ctx, b)
+    if choice == "bq:slots":  # conversations.staff.appointments: the free times
+        return go("appointments", "slots", data={"request": b.request_id})
     return stay(reprompt=True)
 
 
@@ -132,7 +135,7 @@ async def _convert(ctx: StepContext, b: Booking) -> Step:
     return go(INTAKE, IntakeState.PHOTOS, opened, data={"session": sid}, remember=False)
 
 
-async def _parse_time(ctx: StepContext, text: str) -> dt.datetime | None:
+async def parse_advisor_time(ctx: StepContext, text: str) -> dt.datetime | None:
     """"tomorrow 10:30", "today 16", "بكرا ٥ م" (the clients' words), or "16:30" (today, else tomorrow)."""
     timezone = (await ctx.uow.organization()).timezone
     said = preferred_time(text, ctx.now, timezone)
@@ -156,7 +159,7 @@ async def time(ctx: StepContext) -> Step:
     b = await _current(ctx)
     if b is None:
         return go(FLOW, BookingsState.LIST, Reply("bookings.not_open"), data={}, remember=False)
-    when = await _parse_time(ctx, c.typed(ctx))
+    when = await parse_advisor_time(ctx, c.typed(ctx))
     if when is None:
         return stay(Reply("bookings.time_again"))
     return await _answer(ctx, b, "confirm" if ctx.data.get("mode") == "other" else "propose", when)

@@ -101,6 +101,8 @@ class GarageConfig:
     notifications_line: int = 0
     whatsapp_templates: tuple[WhatsAppTemplateConfig, ...] | None = None
     digests: tuple[DigestConfig, ...] | None = None
+    # core.garage_config.appointments.AppointmentsConfig (typed loosely: that module imports this one)
+    appointments: object | None = None
 
 
 def exact(value: Decimal) -> str:

@@ -1,5 +1,6 @@
 """All mapped tables. Importing this package registers every model on ``Base.metadata``."""
 
+from garagebot.core.models.appointments import Appointment, Bay
 from garagebot.core.models.approvals import ClientNotice, QuoteApproval
 from garagebot.core.models.billing import (
     AccountCredit,
@@ -75,8 +76,10 @@ from garagebot.core.models.work import (
 
 __all__ = [
     "AccountCredit",
+    "Appointment",
     "AuditChain",
     "AuditEntry",
+    "Bay",
     "CashbookEntry",
     "ChannelContact",
     "Client",

@@ -99,7 +99,12 @@ async def close_request(uow: UnitOfWork, request_id: RequestId, *, reason: str) 
     """Close an OPEN request without a session (no-show, went elsewhere …)."""
     await uow.require(Permission.INTAKE)
     why = inputs.required_text(reason, "error.request_close_reason_required", inputs.MAX_NOTE)
-    req = await uow.get(Request, request_id, lock=True)
+    await close_open_request(uow, await uow.get(Request, request_id, lock=True), why)
+
+
+async def close_open_request(uow: UnitOfWork, req: Request, why: str) -> None:
+    """Close ``req`` (locked by the caller, whose permission was checked:
+    staff, or the request's own client cancelling their appointment)."""
     if req.status != RequestStatus.OPEN:
         raise Conflict("error.request_not_open", id=req.id)
     req.status, req.close_reason = RequestStatus.CLOSED.value, why

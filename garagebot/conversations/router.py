@@ -124,6 +124,8 @@ class MenuEntry:
     phrases: tuple[str, ...] = ()
     unmatched: frozenset[Role] = frozenset()
     not_understood_key: str = "bot.not_understood"
+    # Words typed after the phrase ("history 12-34567") go to the flow as data["typed"].
+    takes_rest: bool = False
 
     @property
     def choice_id(self) -> str:

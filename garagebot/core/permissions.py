@@ -37,6 +37,9 @@ class Permission(StrEnum):
     MANAGE_BILLING = "manage_billing"
     APPROVE_DISCOUNT = "approve_discount"
     VIEW_REPORTS = "view_reports"
+    INSPECT = "inspect"  # record a vehicle inspection
+    PUBLISH_INSPECTION = "publish_inspection"  # turn findings into quote lines, send the report
+    VIEW_INSPECTIONS = "view_inspections"  # the inspections menu and a car's history
 
 
 ROLES_FOR: dict[Permission, frozenset[Role]] = {
@@ -63,6 +66,9 @@ ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_BILLING: _ADVISORS | {Role.ACCOUNTANT},
     Permission.APPROVE_DISCOUNT: _MANAGERS,
     Permission.VIEW_REPORTS: _MANAGERS | {Role.ACCOUNTANT},
+    Permission.INSPECT: _LEADS | {Role.TECHNICIAN},
+    Permission.PUBLISH_INSPECTION: _ADVISORS,
+    Permission.VIEW_INSPECTIONS: _ADVISORS | _LEADS | {Role.TECHNICIAN},
 }
 
 

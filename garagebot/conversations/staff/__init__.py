@@ -11,6 +11,8 @@ from garagebot.conversations.router import MenuEntry, Opener, Registry
 from garagebot.conversations.staff.billing import BILLING
 from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.control import CONTROL
+from garagebot.conversations.staff.inspect import inspect_flow
+from garagebot.conversations.staff.inspect_history import HISTORY
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
@@ -42,6 +44,10 @@ MENU_ENTRIES = (
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
     MenuEntry("billing", "billing.menu", "billing", Permission.MANAGE_BILLING,
               ("payments", "invoices", "billing", "المدفوعات", "الفواتير", "الحسابات")),
+    MenuEntry("inspect", "inspections.menu", "inspect", Permission.VIEW_INSPECTIONS,
+              ("inspect", "inspection", "inspections", "فحص", "فحص السيارة", "الفحوصات", "تقرير الفحص")),
+    MenuEntry("history", "inspections.menu_history", "inspection_history", Permission.VIEW_INSPECTIONS,
+              ("history", "car history", "سجل", "السجل", "سجل السيارة", "سجل الفحص"), takes_rest=True),
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -61,7 +67,8 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
-    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS):
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS,
+                 inspect_flow(storage), HISTORY):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

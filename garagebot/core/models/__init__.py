@@ -31,6 +31,12 @@ from garagebot.core.models.infra import (
     InboundEvent,
     OutboxRow,
 )
+from garagebot.core.models.inspections import (
+    Inspection,
+    InspectionFinding,
+    InspectionLine,
+    InspectionMedia,
+)
 from garagebot.core.models.inventory import (
     CostLayer,
     InventoryItem,
@@ -92,6 +98,10 @@ __all__ = [
     "FleetAccount",
     "FleetSession",
     "InboundEvent",
+    "Inspection",
+    "InspectionFinding",
+    "InspectionLine",
+    "InspectionMedia",
     "InventoryItem",
     "Invoice",
     "InvoiceLine",

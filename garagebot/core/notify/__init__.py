@@ -9,6 +9,7 @@ the outbox.
 from __future__ import annotations
 
 from garagebot.core.dispatch.registry import Subscribers
+from garagebot.core.inspections.notify import InspectionRules
 from garagebot.core.notify import staff_desk, staff_rules
 from garagebot.core.notify.config import NotifyConfig
 from garagebot.core.notify.garage import set_client_step_updates, step_updates_enabled
@@ -31,5 +32,6 @@ def register(subscribers: Subscribers, config: NotifyConfig) -> None:
     subscribers.subscribe("session.status_changed", rules.session_status_changed)
     subscribers.subscribe("billing.invoice_issued", rules.invoice_issued)
     subscribers.subscribe("session.delivered", rules.delivered)
+    subscribers.subscribe("inspection.published", InspectionRules(config).published)
     for topic, handler in (*staff_rules.RULES, *staff_desk.RULES):
         subscribers.subscribe(topic, handler)

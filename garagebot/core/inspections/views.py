@@ -136,6 +136,16 @@ async def report(session: AsyncSession, org_id: OrgId, inspection_id: Inspection
                   tuple(views), quote)
 
 
+async def report_for_link(session: AsyncSession, inspection_id: InspectionId) -> Report:
+    """The report a signed link names (the link carries no garage: the
+    inspection's own is used, and every read is scoped to it)."""
+    org_id = (await session.execute(select(Inspection.organization_id).where(
+        Inspection.id == inspection_id))).scalar_one_or_none()
+    if org_id is None:
+        raise NotFound("error.link_invalid")
+    return await report(session, OrgId(org_id), inspection_id)
+
+
 @dataclass(frozen=True, slots=True)
 class PastInspection:
     id: InspectionId

@@ -1,4 +1,5 @@
-"""The client's signed pages: approval (/a/…), timeline (/t/…) and the photos
+"""The client's signed pages: approval (/a/…), timeline (/t/…), inspection
+report (/i/…) and the photos
 they show (/m/…). ``setup_pages`` mounts them on the app; the composition
 root passes the settings and a getter for the runtime's database,
 translator and file storage."""
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from garagebot.webhooks.pages.approval import ApprovalHandlers
 from garagebot.webhooks.pages.deps import DepsGetter, PagesConfig, PagesDeps, RateLimit
+from garagebot.webhooks.pages.inspection import InspectionHandlers
 from garagebot.webhooks.pages.media import MediaHandlers
 from garagebot.webhooks.pages.render import guarded, setup_rendering
 from garagebot.webhooks.pages.room import MEDIA_PATH, PagesRoom
@@ -26,4 +28,7 @@ def setup_pages(app: web.Application, config: PagesConfig, deps: DepsGetter) -> 
     app.router.add_post("/a/{token}", guarded(room.translator, approval.submit))
     app.router.add_get("/t/{token}", guarded(room.translator, timeline.show))
     app.router.add_get(MEDIA_PATH + "{token}", guarded(room.translator, media.show))
+    inspection = InspectionHandlers(room)
+    app.router.add_get("/i/{token}", guarded(room.translator, inspection.show))
+    app.router.add_post("/i/{token}", guarded(room.translator, inspection.submit))
     return room

@@ -148,7 +148,8 @@ class Item:
         if text and item.measure is not None and _numeric(text):
             done = await record_item(ctx.uow, _ins(ctx), item.key, value=text)
             said = Reply("inspections.measured", {
-                "value": v.fmt(done.value) if done.value is not None else text, "unit": item.measure.unit,
+                "value": v.fmt(done.value) if done.value is not None else text,
+                "unit": v.unit(ctx, item.measure.unit),
                 "severity": v.severity_label(ctx, done.severity)})
             return _after(ctx, done, said)
         last = _last(ctx)

@@ -46,7 +46,7 @@ def _text(ctx: StepContext, history: History) -> tuple[str, str]:
         for p in history.inspections[:MAX_SHOWN])
     trends = "\n".join(
         f"{c.localized(ctx, t.name_en, t.name_ar)}: " + " → ".join(f"{v.fmt(value)}" for _, value in t.points)
-        + f" {t.unit}" for t in history.trends)
+        + f" {v.unit(ctx, t.unit)}" for t in history.trends)
     return visits, trends
 
 

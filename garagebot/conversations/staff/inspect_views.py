@@ -13,7 +13,14 @@ from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.labels import label
 from garagebot.conversations.types import Choice
 from garagebot.core.inspections.enums import InspectionStatus, Severity
-from garagebot.core.inspections.templates import Item, Measure, Section, Template
+from garagebot.core.inspections.templates import (
+    UNIT_KEYS,
+    Item,
+    Measure,
+    Section,
+    Template,
+    plain_number,
+)
 from garagebot.core.models import Inspection, InspectionFinding, RepairSession, Vehicle
 from garagebot.core.models.repair import FINAL_SESSION_STATUSES
 
@@ -54,8 +61,12 @@ def car_choice(ctx: StepContext, car: Car) -> Choice:
 
 
 def fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return plain_number(value)
+
+
+def unit(ctx: StepContext, written: str) -> str:
+    """A unit in the reader's language ("mm", "ملم")."""
+    return label(ctx, UNIT_KEYS[written]) if written in UNIT_KEYS else written
 
 
 def item_key(measure: Measure | None) -> str:
@@ -72,7 +83,7 @@ def item_params(ctx: StepContext, template: Template, index: int) -> dict[str, s
         "item": c.localized(ctx, item.name_en, item.name_ar), "n": index + 1, "total": len(template.items())}
     if item.measure is not None:
         params.update(advisory=fmt(item.measure.advisory), critical=fmt(item.measure.critical),
-                      unit=item.measure.unit)
+                      unit=unit(ctx, item.measure.unit))
     return params
 
 
@@ -81,7 +92,9 @@ def severity_label(ctx: StepContext, severity: Severity) -> str:
 
 
 def finding_line(ctx: StepContext, section: Section, item: Item, f: InspectionFinding) -> str:
-    value = f" — {fmt(f.value)} {item.measure.unit}" if f.value is not None and item.measure else ""
+    value = ""
+    if f.value is not None and item.measure is not None:
+        value = f" — {fmt(f.value)} {unit(ctx, item.measure.unit)}"
     note = f" — {f.note}" if f.note else ""
     return f"{ICONS[Severity(f.severity)]} {c.localized(ctx, item.name_en, item.name_ar)}{value}{note}"
 

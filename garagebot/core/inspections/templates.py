@@ -25,6 +25,16 @@ from garagebot.core.jsonable import JsonValue
 
 MAX_ITEMS = 80
 MAX_TEXT = 200
+# The catalog key of a unit's name in the reader's language (other units are shown as written).
+UNIT_KEYS = {"mm": "inspections.unit_mm", "V": "inspections.unit_v", "°C": "inspections.unit_c"}
+
+
+def plain_number(value: Decimal) -> str:
+    """A measured value or limit as typed ("1.5", "-25"): no trailing zeros, and
+    no locale's minus sign (Arabic's carries a right-to-left mark that would
+    move the sign to the other side)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from garagebot.core.errors import DomainError, InvalidInput
 from garagebot.core.ids import QuoteLineId
 from garagebot.core.inspections.decide import decide_from_report
 from garagebot.core.inspections.enums import InspectionId, InspectionStatus, Severity
+from garagebot.core.inspections.templates import UNIT_KEYS, plain_number
 from garagebot.core.inspections.views import Report, report_for_link
 from garagebot.core.links import INSPECTION, INSPECTION_MAX_AGE_SECONDS, read_token
 from garagebot.core.money import Money
@@ -67,6 +68,8 @@ class InspectionHandlers:
             "earlier": found.earlier, "media": media, "pending": {ln.id for ln in pending},
             "choices": CHOICES, "nonce": form_nonce(self.room.config.secret, token), "errors": errors,
             "total": total, "open": bool(pending),
+            "unit": lambda written: text(UNIT_KEYS[written]) if written in UNIT_KEYS else written,
+            "num": plain_number,
         }, status=status)
 
     async def show(self, request: web.Request) -> web.StreamResponse:

@@ -25,11 +25,11 @@ from garagebot.core.inspections.service import (
 from garagebot.core.inspections.templates import DEFAULT_TEMPLATE
 from garagebot.core.links import inspection_url
 from garagebot.core.models import InspectionLine, RepairSession
+from garagebot.core.ports import FileStorage
 from garagebot.core.repair.intake import open_session
 from garagebot.core.repair.sessions import change_status
 from garagebot.core.uow import Database
 from garagebot.core.work.media import MediaKind
-from tests.fakes import MemoryFileStorage
 from tests.webhooks.pages.scene import PUBLIC, SECRET, png
 
 _rng = random.Random()
@@ -69,7 +69,7 @@ async def open_car(db: Database, advisor: Actor, *, locale: str = "en", plate: s
     return sid, plate, phone
 
 
-async def inspect(db: Database, tech: Actor, sid: SessionId, storage: MemoryFileStorage,
+async def inspect(db: Database, tech: Actor, sid: SessionId, storage: FileStorage,
                   taps: Mapping[str, Severity] | None = None, values: Mapping[str, str] | None = None,
                   media: bool = True) -> InspectionId:
     taps = {"wipers": Severity.ADVISORY, **(taps or {})}
@@ -90,7 +90,7 @@ async def inspect(db: Database, tech: Actor, sid: SessionId, storage: MemoryFile
     return insp
 
 
-async def published(db: Database, advisor: Actor, tech: Actor, storage: MemoryFileStorage, *,
+async def published(db: Database, advisor: Actor, tech: Actor, storage: FileStorage, *,
                     locale: str = "en", **kwargs: object) -> Published:
     sid, plate, phone = await open_car(db, advisor, locale=locale)
     insp = await inspect(db, tech, sid, storage, **kwargs)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from garagebot.core.garage_config.export import current_billing, current_whatsap
 from garagebot.core.garage_config.parse import parse_config
 from garagebot.core.garage_config.schema import BillingConfig, GarageConfig, Problem, TemplateConfig
 from garagebot.core.ids import TemplateId
+from garagebot.core.inspections.settings import set_inspection_template
 from garagebot.core.messaging import set_whatsapp_template
 from garagebot.core.models import Organization, ServiceTemplate
 from garagebot.core.notify.garage import set_client_step_updates
@@ -100,13 +101,17 @@ def _sections(config: GarageConfig) -> list[tuple[str, Section]]:
         out.append(("templates", lambda uow, problems: _templates(uow, templates, problems)))
     if config.whatsapp_templates is not None:
         out.append(("whatsapp_templates", lambda uow, problems: _whatsapp(uow, config, problems)))
+    if config.inspection_template is not None:
+        inspection = config.inspection_template
+        out.append(("inspection_template", lambda uow, _p: set_inspection_template(uow, inspection)))
     return out
 
 
 def _line_of(config: GarageConfig, section: str) -> int:
     lines = {"billing": config.billing.line if config.billing else 0,
              "sla": config.sla.line if config.sla else 0,
-             "notifications": config.notifications_line, "qc_items": config.qc_line}
+             "notifications": config.notifications_line, "qc_items": config.qc_line,
+             "inspection_template": config.inspection_line}
     return lines.get(section, 1) or 1
 
 

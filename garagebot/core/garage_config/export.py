@@ -25,6 +25,8 @@ from garagebot.core.garage_config.schema import (
     WhatsAppTemplateConfig,
     exact,
 )
+from garagebot.core.inspections.templates import template_of
+from garagebot.core.inspections.templates import to_json as inspection_json
 from garagebot.core.messaging import TEMPLATES_SETTING
 from garagebot.core.models import Organization, ServiceTemplate
 from garagebot.core.notify.garage import step_updates_enabled
@@ -51,6 +53,7 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         sla=SlaConfig(org.sla_diagnose_minutes, org.sla_repair_minutes),
         client_step_updates=step_updates_enabled(org.settings),
         whatsapp_templates=current_whatsapp(org),
+        inspection_template=template_of(org.settings),
     )
 
 
@@ -137,5 +140,7 @@ def to_yaml(config: GarageConfig) -> str:
         ]
     if config.whatsapp_templates is not None:
         doc["whatsapp_templates"] = _whatsapp(config.whatsapp_templates)
+    if config.inspection_template is not None:
+        doc["inspection_template"] = inspection_json(config.inspection_template)
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + body

@@ -8,14 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from sqlalchemy import select
-
 from garagebot.core.billing.enums import LineDecision, QuoteStatus
 from garagebot.core.billing.quote_flow import decide_quote_lines
 from garagebot.core.errors import InvalidInput, InvalidTransition
 from garagebot.core.ids import QuoteId, QuoteLineId
 from garagebot.core.inspections.enums import InspectionId, InspectionStatus
-from garagebot.core.models import Inspection, InspectionLine
+from garagebot.core.models import Inspection
 from garagebot.core.uow import UnitOfWork
 
 
@@ -28,15 +26,12 @@ def decision_key(link_key: str, decisions: Mapping[QuoteLineId, LineDecision]) -
 
 async def decide_from_report(uow: UnitOfWork, inspection_id: InspectionId,
                              decisions: Mapping[QuoteLineId, LineDecision], *, link_key: str) -> QuoteStatus:
-    """Decide lines of the report's quote (only the report's own lines)."""
+    """Decide lines of the quote the report carries (``decide_quote_lines``
+    refuses a line of another quote)."""
     row = await uow.get(Inspection, inspection_id)
     if row.status != InspectionStatus.PUBLISHED.value or row.quote_id is None:
         raise InvalidTransition("error.inspection_not_published")
-    mine = set((await uow.session.scalars(select(InspectionLine.quote_line_id).where(
-        InspectionLine.organization_id == uow.org_id, InspectionLine.inspection_id == row.id))).all())
     if not decisions:
         raise InvalidInput("error.quote_no_decisions")
-    if any(line not in mine for line in decisions):
-        raise InvalidInput("error.line_not_in_quote", line=next(iter(decisions)))
     return await decide_quote_lines(uow, QuoteId(row.quote_id), decisions,
                                     key=decision_key(link_key, decisions))

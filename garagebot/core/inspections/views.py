@@ -61,6 +61,7 @@ class Report:
     inspected_at: dt.datetime
     findings: tuple[FindingView, ...]
     quote: QuoteView | None
+    other_lines: tuple[QuoteLineView, ...] = ()  # the quote's work not from a finding (the job cards')
 
     def by_severity(self, severity: Severity) -> list[FindingView]:
         return [f for f in self.findings if f.severity is severity and not f.earlier]
@@ -74,7 +75,8 @@ class Report:
         return self.quote is not None and self.quote.status is QuoteStatus.SENT
 
     def pending_lines(self) -> list[QuoteLineView]:
-        return [ln for f in self.findings for ln in f.lines if ln.decision is LineDecision.PENDING]
+        lines = [*(ln for f in self.findings for ln in f.lines), *self.other_lines]
+        return [ln for ln in lines if ln.decision is LineDecision.PENDING]
 
 
 async def _media(session: AsyncSession, org_id: OrgId,
@@ -131,9 +133,10 @@ async def report(session: AsyncSession, org_id: OrgId, inspection_id: Inspection
             f.id, f.inspection_id, section.name_en, section.name_ar, item.name_en, item.name_ar,
             Severity(f.severity), f.value, item.measure, f.note, tuple(media.get(f.id, ())),
             tuple(lines[q] for fid, q in links if fid == f.id and q in lines), f.inspection_id != row.id))
+    linked = {q for _, q in links}
     return Report(InspectionId(row.id), visit, InspectionStatus(row.status),
-                  row.completed_at or row.started_at,
-                  tuple(views), quote)
+                  row.completed_at or row.started_at, tuple(views), quote,
+                  tuple(ln for ln in (quote.lines if quote else ()) if ln.id not in linked))
 
 
 async def report_for_link(session: AsyncSession, inspection_id: InspectionId) -> Report:
@@ -144,6 +147,15 @@ async def report_for_link(session: AsyncSession, inspection_id: InspectionId) ->
     if org_id is None:
         raise NotFound("error.link_invalid")
     return await report(session, OrgId(org_id), inspection_id)
+
+
+async def published_of(session: AsyncSession, org_id: OrgId, session_id: int) -> InspectionId | None:
+    """The session's latest published inspection (the timeline links to its report)."""
+    found = (await session.execute(select(Inspection.id).where(
+        Inspection.organization_id == org_id, Inspection.session_id == session_id,
+        Inspection.status == InspectionStatus.PUBLISHED.value,
+    ).order_by(Inspection.id.desc()).limit(1))).scalar_one_or_none()
+    return None if found is None else InspectionId(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from garagebot.core.inspections.enums import InspectionId, InspectionStatus, Sev
 from garagebot.core.inspections.templates import UNIT_KEYS, plain_number
 from garagebot.core.inspections.views import Report, report_for_link
 from garagebot.core.links import INSPECTION, INSPECTION_MAX_AGE_SECONDS, read_token
-from garagebot.core.money import Money
 from garagebot.webhooks.pages.approval import _read_form
 from garagebot.webhooks.pages.csrf import form_nonce, nonce_ok
 from garagebot.webhooks.pages.render import PageText, choose_locale, message_page, render
@@ -59,8 +58,7 @@ class InspectionHandlers:
         media = {f.id: [(self.room.media_url(now, m.media_id), m.kind, m.caption or "") for m in f.media]
                  for f in found.findings}
         pending = found.pending_lines() if found.open_for_decision else []
-        total = sum((ln.total for f in found.findings for ln in f.lines), Money.zero(
-            found.quote.total.currency)) if found.quote else None
+        total = found.quote.total if found.quote else None
         return render(request, "inspection.html", text, {
             "report": found, "visit": found.visit, "garage": found.visit.garage.name(text.locale),
             "groups": [(s, found.by_severity(s))

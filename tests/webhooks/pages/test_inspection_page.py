@@ -156,3 +156,14 @@ async def test_a_report_shows_only_its_own_garages_data_and_a_form_of_one_report
     async with db.read() as s:
         assert (await s.execute(select(QuoteDecision.id).where(
             QuoteDecision.quote_id.in_([mine.quote_id, theirs.quote_id])))).first() is None
+
+
+async def test_the_timeline_links_to_the_published_report(
+    client: Client, db: Database, staff: Staff, storage: MemoryFileStorage,
+) -> None:
+    p = await published(db, staff.advisor, staff.tech, storage)
+    path = "/t/" + make_token(SECRET, "timeline", p.session_id, now=db.clock.now())
+    html = await (await client.get(path)).text()
+    (link,) = re.findall(r'<a class="button" href="(/i/[^"]+)" id="report-link"', html)
+    assert (await client.get(link)).status == 200
+    assert "Your car&#39;s inspection report is ready." in html

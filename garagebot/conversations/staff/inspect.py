@@ -224,6 +224,8 @@ async def review_prompt(ctx: StepContext) -> tuple[Reply, ...]:
 
 async def review(ctx: StepContext) -> Step:
     base = {"insp": _ins(ctx), "session": c.data_int(ctx.data, "session") or 0}
+    if not allowed(ctx.me.role, Permission.PUBLISH_INSPECTION):  # the buttons are the advisor's
+        return stay(data=base, reprompt=True)
     if ctx.data.get("confirm"):
         if c.pressed(ctx, "ir:yes"):
             await publish_inspection(ctx.uow, _ins(ctx))

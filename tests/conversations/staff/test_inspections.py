@@ -14,9 +14,22 @@ from sqlalchemy import select
 
 from garagebot.conversations.types import MediaKind
 from garagebot.core.enums import Role
+from garagebot.core.errors import PermissionDenied
 from garagebot.core.ids import OrgId
+from garagebot.core.inspections.enums import InspectionId
+from garagebot.core.inspections.recommend import publish_inspection
+from garagebot.core.inspections.service import start_inspection
 from garagebot.core.inspections.templates import DEFAULT_TEMPLATE
-from garagebot.core.models import Inspection, InspectionFinding, InspectionMedia, MediaFile, Quote, QuoteLine
+from garagebot.core.models import (
+    Inspection,
+    InspectionFinding,
+    InspectionMedia,
+    MediaFile,
+    Quote,
+    QuoteLine,
+    RepairSession,
+    Vehicle,
+)
 from garagebot.core.uow import Database
 from tests.conftest import Staff
 from tests.conversations.chat import keys
@@ -176,3 +189,56 @@ async def test_the_advisor_quotes_the_findings_and_publishes_the_report(
     assert [m.key for m in await sent_to(db, org, visit.client_id)
             if m.key == "notify.approval_requested"] == []  # the report carries the quote
     assert readable(summary + quoted + asked + done)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_roles_are_checked_again_by_the_services_and_the_menu(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    visit = await open_visit(db, staff)
+    tech = await staff_chat(db, org, Role.TECHNICIAN, locale)
+    await finish(tech, visit, {"wipers": "adv"})
+    await tech.say(choice="m:inspect")
+    summary = await tech.say(choice=f"ip:{visit.session_id}")
+    assert keys(summary) == ["inspections.summary"]
+    assert "ir:publish" not in choice_ids(summary)  # only advisors publish
+    pressed = await tech.say(choice="ir:publish")  # a forged button
+    assert keys(pressed) == ["inspections.summary"]
+    insp = await the_inspection(db, visit)
+    assert insp.status == "COMPLETED"
+    with pytest.raises(PermissionDenied):
+        async with db.unit_of_work(staff.tech) as uow:
+            await publish_inspection(uow, InspectionId(insp.id))
+    with pytest.raises(PermissionDenied):
+        async with db.unit_of_work(staff.advisor) as uow:
+            await start_inspection(uow, visit.session_id)
+    advisor = await staff_chat(db, org, Role.ADVISOR, locale)
+    await advisor.say(choice="m:inspect")
+    other = await open_visit(db, staff)
+    refused = await advisor.say(choice=f"ip:{other.session_id}")  # not inspected: advisors do not start one
+    assert keys(refused)[0] == "inspections.not_inspected_yet"
+    accountant = await staff_chat(db, org, Role.ACCOUNTANT, locale)
+    menu = await accountant.say(choice="m:inspect")
+    assert "inspections.pick" not in keys(menu)
+    assert "m:inspect" not in choice_ids(menu)
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+async def test_history_in_chat_shows_each_inspection_and_the_trend_of_measurements(
+    db: Database, org: OrgId, staff: Staff, locale: str,
+) -> None:
+    visit = await open_visit(db, staff)
+    tech = await staff_chat(db, org, Role.TECHNICIAN, locale)
+    await finish(tech, visit, {"pads_front": "crit"})
+    async with db.read() as s:
+        plate = (await s.execute(
+            select(Vehicle.plate).join(RepairSession, RepairSession.vehicle_id == Vehicle.id)
+            .where(RepairSession.id == visit.session_id))).scalar_one()
+    typed = f"history {plate}" if locale == "en" else "سجل " + plate.translate(str.maketrans("0123456789",
+                                                                                           "٠١٢٣٤٥٦٧٨٩"))
+    await tech.say("menu")
+    shown = await tech.say(typed)
+    assert keys(shown) == ["inspections.history_no_trends"]
+    assert visit.number in plain(shown[0].text)
+    unknown = await tech.say("99-99999")
+    assert keys(unknown) == ["inspections.history_no_car"]

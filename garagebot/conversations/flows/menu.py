@@ -94,8 +94,12 @@ async def handle(ctx: StepContext) -> Step:
     entry = _chosen(ctx)
     if entry is None:
         return await _offered(ctx) or stay(Reply("bot.not_understood"), reprompt=True)
-    target = ctx.registry.flows[entry.flow]
     found = _typed_rest(ctx, entry) if entry.takes_rest else None
+    if found:  # words after a short phrase ("سجل وقت 30"): the role's own flow reads them first
+        offered = await _offered(ctx)
+        if offered is not None:
+            return offered
+    target = ctx.registry.flows[entry.flow]
     return go(target.name, target.entry, data={"typed": found} if found else None)
 
 

@@ -159,6 +159,18 @@ class Item:
         return stay(Reply("inspections.tap_or_measure" if item.measure else "inspections.tap_an_answer"),
                     reprompt=True)
 
+    async def review(self, ctx: StepContext) -> Step:
+        """The summary: a note or a file for the last finding (whoever inspects),
+        the advisor's buttons (whoever publishes)."""
+        text = c.typed(ctx)
+        if _last(ctx) is not None and allowed(ctx.me.role, Permission.INSPECT):
+            if ctx.msg.media:
+                return await self._media(ctx)
+            if text:
+                await note_finding(ctx.uow, _last(ctx) or FindingId(0), text)
+                return stay(Reply("inspections.note_saved"), reprompt=True)
+        return await review(ctx)
+
     async def _media(self, ctx: StepContext) -> Step:
         last = _last(ctx)
         if last is None or self.storage is None:
@@ -188,7 +200,8 @@ def _after(ctx: StepContext, done: Recorded | None, *said: Reply) -> Step:
     finding = done.finding_id if done is not None and noted else None
     detail = (Reply("inspections.add_detail"),) if finding is not None else ()
     if done is not None and done.completed:
-        return go(FLOW, S.REVIEW, *said, Reply("inspections.completed"), data=_data(ctx, None),
+        # the last finding still takes its note or file from the summary
+        return go(FLOW, S.REVIEW, *said, *detail, Reply("inspections.completed"), data=_data(ctx, finding),
                   remember=False)
     return stay(*said, *detail, data=_data(ctx, finding), reprompt=True)
 
@@ -242,8 +255,9 @@ async def review(ctx: StepContext) -> Step:
 
 
 def inspect_flow(storage: FileStorage | None) -> Flow:
+    item = Item(storage)
     return Flow(FLOW, S.PICK, {
         S.PICK.value: StateSpec(pick_prompt, pick, help_key="inspections.help"),
-        S.ITEM.value: StateSpec(item_prompt, Item(storage).handle, help_key="inspections.help_item"),
-        S.REVIEW.value: StateSpec(review_prompt, review, help_key="inspections.help"),
+        S.ITEM.value: StateSpec(item_prompt, item.handle, help_key="inspections.help_item"),
+        S.REVIEW.value: StateSpec(review_prompt, item.review, help_key="inspections.help"),
     })

@@ -242,3 +242,21 @@ async def test_history_in_chat_shows_each_inspection_and_the_trend_of_measuremen
     assert visit.number in plain(shown[0].text)
     unknown = await tech.say("99-99999")
     assert keys(unknown) == ["inspections.history_no_car"]
+
+
+async def test_the_last_items_finding_takes_its_note_and_photo_from_the_summary(
+    db: Database, org: OrgId, staff: Staff,
+) -> None:
+    visit = await open_visit(db, staff)
+    tech = await staff_chat(db, org, Role.TECHNICIAN, "ar")
+    await finish(tech, visit, {"cv_boots": "crit"})
+    noted = await tech.say("الجلدة ممزقة")
+    assert keys(noted) == ["inspections.note_saved", "inspections.summary"]
+    photo = await tech.send_photo()
+    assert keys(photo) == ["inspections.media_saved", "inspections.summary"]
+    found = await findings(db, (await the_inspection(db, visit)).id)
+    assert found["cv_boots"].note == "الجلدة ممزقة"
+    async with db.read() as s:
+        files = (await s.scalars(select(InspectionMedia.id).where(
+            InspectionMedia.finding_id == found["cv_boots"].id))).all()
+    assert len(files) == 1

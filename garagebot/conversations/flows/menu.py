@@ -45,7 +45,7 @@ def _entries(ctx: StepContext) -> list[MenuEntry]:
 
 
 async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    choices = [Choice(e.choice_id, e.label_key) for e in _entries(ctx)]
+    choices = [Choice(e.choice_id, e.label_key) for e in _entries(ctx) if e.button]
     choices.append(Choice(choice_for(GlobalCommand.LANGUAGE), "bot.choice_language"))
     choices.append(Choice(choice_for(GlobalCommand.HELP), "bot.choice_help"))
     return (Reply("bot.menu", {"name": ctx.me.name}, tuple(choices)),)

@@ -47,7 +47,8 @@ MENU_ENTRIES = (
     MenuEntry("inspect", "inspections.menu", "inspect", Permission.VIEW_INSPECTIONS,
               ("inspect", "inspection", "inspections", "فحص", "فحص السيارة", "الفحوصات", "تقرير الفحص")),
     MenuEntry("history", "inspections.menu_history", "inspection_history", Permission.VIEW_INSPECTIONS,
-              ("history", "car history", "سجل", "السجل", "سجل السيارة", "سجل الفحص"), takes_rest=True),
+              ("history", "car history", "سجل", "السجل", "سجل السيارة", "سجل الفحص"), takes_rest=True,
+              button=False),  # its button is on the inspections screen
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.

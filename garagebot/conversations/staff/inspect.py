@@ -12,6 +12,7 @@ stateDiagram-v2
     [*] --> pick
     pick --> item: a car (start or resume)
     pick --> review: a car whose inspection is done
+    pick --> inspection_history.show: car history
     item --> item: OK / advisory / critical / a number / note / photo / video / skip section
     item --> review: the last item answered
     review --> quote.preview: quote lines (advisor)
@@ -53,6 +54,7 @@ from garagebot.core.ports import FileStorage
 from garagebot.core.work.media import MediaKind as StoredKind
 
 FLOW = "inspect"
+HISTORY = Choice("ih:history", "inspections.menu_history")
 ANSWERS = {"ok": Severity.OK, "adv": Severity.ADVISORY, "crit": Severity.CRITICAL}
 _MEDIA = {MediaKind.PHOTO: StoredKind.PHOTO, MediaKind.VIDEO: StoredKind.VIDEO}
 _TYPES = {StoredKind.PHOTO: "image/jpeg", StoredKind.VIDEO: "video/mp4"}
@@ -71,11 +73,13 @@ def _ins(ctx: StepContext) -> InspectionId:
 async def pick_prompt(ctx: StepContext) -> tuple[Reply, ...]:
     cars = await v.cars(ctx)
     if not cars:
-        return (Reply("inspections.no_cars", {}, (BACK,)),)
-    return (Reply("inspections.pick", {}, (*(v.car_choice(ctx, car) for car in cars), BACK)),)
+        return (Reply("inspections.no_cars", {}, (HISTORY, BACK)),)
+    return (Reply("inspections.pick", {}, (HISTORY, *(v.car_choice(ctx, car) for car in cars), BACK)),)
 
 
 async def pick(ctx: StepContext) -> Step:
+    if c.pressed(ctx, HISTORY.id):
+        return go("inspection_history", "show")
     chosen = c.chosen_id(ctx, "ip")
     car = next((x for x in await v.cars(ctx) if x.session_id == chosen), None)
     if car is None:  # not one of this garage's cars on site (or a stale button)

@@ -1,5 +1,5 @@
 """A car's inspections in chat: "history 12-34567" (or "سجل ١٢-٣٤٥٦٧"), or
-"history" and then the plate: every inspection of the car, newest first,
+"Car history" on the inspections screen and then the plate: every inspection of the car, newest first,
 with what each found, and each measurement over the visits (tread depth,
 pad thickness …) from oldest to newest.
 

@@ -242,6 +242,12 @@ async def test_history_in_chat_shows_each_inspection_and_the_trend_of_measuremen
     assert visit.number in plain(shown[0].text)
     unknown = await tech.say("99-99999")
     assert keys(unknown) == ["inspections.history_no_car"]
+    await tech.say("menu")
+    assert "m:history" not in choice_ids(await tech.say("menu"))  # typed, or from the inspections screen
+    await tech.say(choice="m:inspect")
+    asked = await tech.say(choice="ih:history")
+    assert keys(asked) == ["inspections.history_ask"]
+    assert keys(await tech.say(plate)) == ["inspections.history_no_trends"]
 
 
 async def test_the_last_items_finding_takes_its_note_and_photo_from_the_summary(

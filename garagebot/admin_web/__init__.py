@@ -17,6 +17,7 @@ from garagebot.admin_web import (
     calendar,
     documents,
     home,
+    inspections,
     requests,
     session_actions,
     session_billing,
@@ -38,5 +39,6 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[DEPS_OF] = deps_of
     setup_rendering(app)
     for module in (signin, home, board, sessions, session_actions, session_billing, requests, bookings,
-                   calendar, alerts, staff, settings, audit, simulator, documents):
+                   calendar, alerts, staff, settings, audit, simulator, documents,
+                   inspections):
         module.add_routes(app)

@@ -16,6 +16,7 @@ from garagebot.core.console.floor import inventory_alerts
 from garagebot.core.enums import Channel, Role, SessionStatus
 from garagebot.core.errors import DomainError
 from garagebot.core.ids import UserId
+from garagebot.core.inspections.views import inspection_kpis
 from garagebot.core.permissions import Permission, allowed
 from garagebot.core.repair.requests_list import waiting_requests
 
@@ -29,6 +30,7 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
         overdue = await kpi.overdue_sessions(s, me.org_id, now, limit=10)
         requests = await waiting_requests(s, me.org_id)
         alerts = await inventory_alerts(s, me.org_id)
+        inspections = await inspection_kpis(s, me.org_id)
     tiles = [
         ("console.kpi.cars", ctx.text.number(figures.cars_in_garage), "/board", False),
         ("console.kpi.in_progress", ctx.text.number(figures.jobs_in_progress), "/board", False),
@@ -41,6 +43,12 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
     if allowed(me.role, Permission.MANAGE_INVENTORY):  # the inventory pages come with the console's part 2
         tiles.append(("console.kpi.inventory_alerts", ctx.text.number(alerts), "/alerts#alerts-stock",
                       alerts > 0))
+    if allowed(me.role, Permission.VIEW_INSPECTIONS):
+        tiles.append(("inspections.kpi.in_progress", ctx.text.number(inspections.in_progress), "", False))
+    share = inspections.approved_share
+    if allowed(me.role, Permission.VIEW_REPORTS) and share is not None:
+        tiles.append(("inspections.kpi.approved_share",
+                      ctx.text("inspections.kpi.percent", value=ctx.text.number(share)), "", False))
     if allowed(me.role, Permission.VIEW_REPORTS):
         tiles += [("console.kpi.revenue_today", ctx.text.money(figures.revenue_today), "", False),
                   ("console.kpi.revenue_month", ctx.text.money(figures.revenue_month), "", False)]

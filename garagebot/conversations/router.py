@@ -124,6 +124,10 @@ class MenuEntry:
     phrases: tuple[str, ...] = ()
     unmatched: frozenset[Role] = frozenset()
     not_understood_key: str = "bot.not_understood"
+    # Words typed after the phrase ("history 12-34567") go to the flow as data["typed"].
+    takes_rest: bool = False
+    # False: typed only (its button lives elsewhere), so that the menu stays one page.
+    button: bool = True
 
     @property
     def choice_id(self) -> str:

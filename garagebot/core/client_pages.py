@@ -37,6 +37,7 @@ from garagebot.core.models import (
 )
 
 PHOTO_KIND = "photo"
+VIDEO_KIND = "video"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +232,9 @@ async def timeline_page(session: AsyncSession, session_id: SessionId, now: dt.da
 
 
 async def client_file(session: AsyncSession, media_id: MediaId) -> StoredFile | None:
-    """Where a file the garage marked client-visible is stored; None for any other file."""
+    """Where a photo or video (an inspection's) the garage marked client-visible
+    is stored; None for any other file."""
     media = await session.get(MediaFile, media_id)
-    if media is None or not media.client_visible or media.kind != PHOTO_KIND:
+    if media is None or not media.client_visible or media.kind not in (PHOTO_KIND, VIDEO_KIND):
         return None
     return StoredFile(media.storage_key, media.content_type)

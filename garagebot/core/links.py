@@ -26,6 +26,10 @@ APPROVAL = "approval"
 
 TIMELINE_PATH = "/t/"
 APPROVAL_PATH = "/a/"
+INSPECTION = "inspection"
+INSPECTION_PATH = "/i/"
+# An inspection report stays readable a month (its quote expires on its own terms).
+INSPECTION_MAX_AGE_SECONDS = 30 * 24 * 3600
 
 # A timeline link stays readable for the life of a repair and a while after.
 TIMELINE_MAX_AGE_SECONDS = 60 * 24 * 3600
@@ -86,3 +90,8 @@ def timeline_url(public_url: str, secret: str, session_id: int, *, now: dt.datet
 def approval_url(public_url: str, secret: str, quote_id: int, *, now: dt.datetime) -> str:
     """The approval page of one quote version: PUBLIC_URL/a/<token>."""
     return _url(public_url, APPROVAL_PATH, make_token(secret, APPROVAL, quote_id, now=now))
+
+
+def inspection_url(public_url: str, secret: str, inspection_id: int, *, now: dt.datetime) -> str:
+    """The client's report of one inspection: PUBLIC_URL/i/<token>."""
+    return _url(public_url, INSPECTION_PATH, make_token(secret, INSPECTION, inspection_id, now=now))

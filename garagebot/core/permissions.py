@@ -38,6 +38,9 @@ class Permission(StrEnum):
     APPROVE_DISCOUNT = "approve_discount"
     VIEW_REPORTS = "view_reports"
     RECEIVE_DIGEST = "receive_digest"  # the KPI digests, their drill-down lists
+    INSPECT = "inspect"  # record a vehicle inspection
+    PUBLISH_INSPECTION = "publish_inspection"  # turn findings into quote lines, send the report
+    VIEW_INSPECTIONS = "view_inspections"  # the inspections menu and a car's history
 
 
 ROLES_FOR: dict[Permission, frozenset[Role]] = {
@@ -65,6 +68,9 @@ ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.APPROVE_DISCOUNT: _MANAGERS,
     Permission.VIEW_REPORTS: _MANAGERS | {Role.ACCOUNTANT},
     Permission.RECEIVE_DIGEST: _MANAGERS,
+    Permission.INSPECT: _LEADS | {Role.TECHNICIAN},
+    Permission.PUBLISH_INSPECTION: _ADVISORS,
+    Permission.VIEW_INSPECTIONS: _ADVISORS | _LEADS | {Role.TECHNICIAN},
 }
 
 

@@ -45,7 +45,7 @@ def _entries(ctx: StepContext) -> list[MenuEntry]:
 
 
 async def prompt(ctx: StepContext) -> tuple[Reply, ...]:
-    choices = [Choice(e.choice_id, e.label_key) for e in _entries(ctx)]
+    choices = [Choice(e.choice_id, e.label_key) for e in _entries(ctx) if e.button]
     choices.append(Choice(choice_for(GlobalCommand.LANGUAGE), "bot.choice_language"))
     choices.append(Choice(choice_for(GlobalCommand.HELP), "bot.choice_help"))
     return (Reply("bot.menu", {"name": ctx.me.name}, tuple(choices)),)
@@ -57,9 +57,10 @@ def _chosen(ctx: StepContext) -> MenuEntry | None:
         return next((e for e in entries if e.choice_id == ctx.msg.choice), None)
     vocabulary = Vocabulary({e.id: e.phrases for e in entries})
     found = vocabulary.match(ctx.msg.text) if ctx.msg.text else None
-    if found is None or found.rest:
+    if found is None:
         return None
-    return next(e for e in entries if e.id == found.intent)
+    entry = next(e for e in entries if e.id == found.intent)
+    return None if found.rest and not entry.takes_rest else entry
 
 
 async def _offered(ctx: StepContext) -> Step | None:
@@ -81,12 +82,25 @@ async def _offered(ctx: StepContext) -> Step | None:
     return go(target.name, target.entry, *step.replies, data=step.data)
 
 
+def _typed_rest(ctx: StepContext, entry: MenuEntry) -> str:
+    """What was typed after the entry's phrase ("" for a button)."""
+    if ctx.msg.choice is not None or not ctx.msg.text:
+        return ""
+    found = Vocabulary({entry.id: entry.phrases}).match(ctx.msg.text)
+    return found.rest if found else ""
+
+
 async def handle(ctx: StepContext) -> Step:
     entry = _chosen(ctx)
     if entry is None:
         return await _offered(ctx) or stay(Reply("bot.not_understood"), reprompt=True)
+    found = _typed_rest(ctx, entry) if entry.takes_rest else None
+    if found:  # words after a short phrase ("سجل وقت 30"): the role's own flow reads them first
+        offered = await _offered(ctx)
+        if offered is not None:
+            return offered
     target = ctx.registry.flows[entry.flow]
-    return go(target.name, target.entry)
+    return go(target.name, target.entry, data={"typed": found} if found else None)
 
 
 MENU = Flow(

@@ -14,6 +14,8 @@ from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.control import CONTROL
 from garagebot.conversations.staff.digests import FLOW as DIGEST
 from garagebot.conversations.staff.digests import DigestState, digest_flow
+from garagebot.conversations.staff.inspect import inspect_flow
+from garagebot.conversations.staff.inspect_history import HISTORY
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
@@ -51,6 +53,11 @@ MENU_ENTRIES = (
     MenuEntry("appointments", "appointments.menu", "appointments", Permission.INTAKE,
               ("today's appointments", "appointments today", "appointments", "today", "مواعيد اليوم",
                "مواعيدي", "اليوم")),
+    MenuEntry("inspect", "inspections.menu", "inspect", Permission.VIEW_INSPECTIONS,
+              ("inspect", "inspection", "inspections", "فحص", "فحص السيارة", "الفحوصات", "تقرير الفحص")),
+    MenuEntry("history", "inspections.menu_history", "inspection_history", Permission.VIEW_INSPECTIONS,
+              ("history", "car history", "سجل", "السجل", "سجل السيارة", "سجل الفحص"), takes_rest=True,
+              button=False),  # its button is on the inspections screen
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -78,7 +85,7 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
     for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS,
-                 digest_flow(storage), APPOINTMENTS):
+                 digest_flow(storage), APPOINTMENTS, inspect_flow(storage), HISTORY):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

@@ -44,9 +44,11 @@ async def _lines(uow: UnitOfWork, quote_id: int) -> list[QuoteLine]:
 EXPIRY_DUE_TOPIC = "billing.quote_expiry_due"
 
 
-async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = Channel.WHATSAPP) -> str:
+async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = Channel.WHATSAPP,
+                     announce: bool = True) -> str:
     """Send a DRAFT version to the client; returns its content hash. Earlier
-    versions still waiting for a decision are superseded."""
+    versions still waiting for a decision are superseded. ``announce`` False:
+    the client hears of it another way (an inspection report carries it)."""
     await uow.require(Permission.MANAGE_BILLING)
     quote = await draft(uow, quote_id)
     lines = await _lines(uow, quote.id)
@@ -78,7 +80,7 @@ async def send_quote(uow: UnitOfWork, quote_id: QuoteId, *, channel: Channel = C
     uow.emit(EXPIRY_DUE_TOPIC, {"quote_id": quote.id}).available_at = quote.expires_at
     uow.emit("billing.quote_sent", {
         "quote_id": quote.id, "session_id": rs.id, "version": quote.version, "content_hash": digest,
-        "total": quote.total, "currency": quote.currency,
+        "total": quote.total, "currency": quote.currency, **({} if announce else {"announce": False}),
     })
     return digest
 

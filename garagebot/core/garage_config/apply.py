@@ -29,6 +29,7 @@ from garagebot.core.garage_config.export import current_billing, current_whatsap
 from garagebot.core.garage_config.parse import parse_config
 from garagebot.core.garage_config.schema import BillingConfig, GarageConfig, Problem, TemplateConfig
 from garagebot.core.ids import TemplateId
+from garagebot.core.inspections.settings import set_inspection_template
 from garagebot.core.messaging import set_whatsapp_template
 from garagebot.core.models import Organization, ServiceTemplate
 from garagebot.core.notify.garage import set_client_step_updates
@@ -108,6 +109,9 @@ def _sections(config: GarageConfig) -> list[tuple[str, Section]]:
     if isinstance(config.appointments, AppointmentsConfig):
         booking = config.appointments
         out.append(("appointments", lambda uow, _p: apply_appointments(uow, booking)))
+    if config.inspection_template is not None:
+        inspection = config.inspection_template
+        out.append(("inspection_template", lambda uow, _p: set_inspection_template(uow, inspection)))
     return out
 
 
@@ -117,7 +121,8 @@ def _line_of(config: GarageConfig, section: str) -> int:
              "notifications": config.notifications_line, "qc_items": config.qc_line,
              "digests": config.digests[0].line if config.digests else 0,
              "appointments": config.appointments.line if isinstance(config.appointments, AppointmentsConfig)
-             else 0}
+             else 0,
+             "inspection_template": config.inspection_line}
     return lines.get(section, 1) or 1
 
 

@@ -27,6 +27,8 @@ from garagebot.core.garage_config.schema import (
     WhatsAppTemplateConfig,
     exact,
 )
+from garagebot.core.inspections.templates import template_of
+from garagebot.core.inspections.templates import to_json as inspection_json
 from garagebot.core.messaging import TEMPLATES_SETTING
 from garagebot.core.models import Organization, ServiceTemplate
 from garagebot.core.notify.garage import step_updates_enabled
@@ -54,6 +56,7 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         client_step_updates=step_updates_enabled(org.settings),
         whatsapp_templates=current_whatsapp(org), digests=current_digests(org),
         appointments=await current_appointments(uow),
+        inspection_template=template_of(org.settings),
     )
 
 
@@ -144,5 +147,7 @@ def to_yaml(config: GarageConfig) -> str:
         doc["digests"] = digests_yaml(config.digests)
     if isinstance(config.appointments, AppointmentsConfig):
         doc["appointments"] = to_document(config.appointments)
+    if config.inspection_template is not None:
+        doc["inspection_template"] = inspection_json(config.inspection_template)
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + body

@@ -16,6 +16,7 @@ import yaml
 
 from garagebot.core.billing.enums import BillingMode, LineKind, TaxCategory
 from garagebot.core.enums import Role, Skill
+from garagebot.core.errors import DomainError
 from garagebot.core.garage_config.appointments import parse_appointments
 from garagebot.core.garage_config.digests import parse_digests
 from garagebot.core.garage_config.nodes import Reader, compose, line_of
@@ -29,10 +30,11 @@ from garagebot.core.garage_config.schema import (
     TemplateConfig,
     WhatsAppTemplateConfig,
 )
+from garagebot.core.inspections.templates import Template, from_json
 from garagebot.core.work.templates import ChecklistItemSpec, StepSpec
 
 SECTIONS = ("version", "templates", "qc_items", "billing", "sla", "notifications", "whatsapp_templates",
-            "digests", "appointments")
+            "digests", "appointments", "inspection_template")
 _TEMPLATE = ("code", "name_en", "name_ar", "active", "steps")
 _STEP = ("name_en", "name_ar", "skill", "minutes", "parallel_group", "assembly", "attachments", "price",
          "checklist")
@@ -55,7 +57,7 @@ def parse_config(text: str) -> tuple[GarageConfig, list[Problem]]:
     version = r.integer(top.get("version")) if "version" in top else FORMAT_VERSION
     if "version" in top and version is not None and version != FORMAT_VERSION:
         r.problem(top["version"], "config.unknown_version", value=version, supported=FORMAT_VERSION)
-    notes = top.get("notifications")
+    notes, inspection = top.get("notifications"), top.get("inspection_template")
     config = GarageConfig(
         templates=_templates(r, top["templates"]) if "templates" in top else None,
         qc_items=_qc_items(r, top["qc_items"]) if "qc_items" in top else None,
@@ -67,6 +69,8 @@ def parse_config(text: str) -> tuple[GarageConfig, list[Problem]]:
         whatsapp_templates=_whatsapp(r, top["whatsapp_templates"]) if "whatsapp_templates" in top else None,
         digests=parse_digests(r, top["digests"]) if "digests" in top else None,
         appointments=parse_appointments(r, top["appointments"]) if "appointments" in top else None,
+        inspection_template=_inspection(r, inspection) if inspection is not None else None,
+        inspection_line=line_of(inspection) if inspection is not None else 0,
     )
     return config, r.problems
 
@@ -213,3 +217,15 @@ def _whatsapp(r: Reader, node: yaml.Node) -> tuple[WhatsAppTemplateConfig, ...]:
                 given = tuple(p for p in params if p is not None)
                 out.append(WhatsAppTemplateConfig(key, locale, name, language, given, line_of(f[locale])))
     return tuple(out)
+
+
+def _inspection(r: Reader, node: yaml.Node) -> Template | None:
+    """The inspection template (sections of items, see ``core.inspections.templates``),
+    checked as a whole; a problem at the section's line when it is not valid."""
+    try:
+        return from_json(yaml.constructor.SafeConstructor().construct_document(node))
+    except (DomainError, yaml.YAMLError) as exc:
+        params = exc.params if isinstance(exc, DomainError) else {}
+        r.problem(node, exc.key if isinstance(exc, DomainError) else "error.inspection_template_invalid",
+                  **{"field": "inspection_template", **params})
+        return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from garagebot.core.inspections.templates import Template
 from garagebot.core.work.templates import StepSpec
 
 FORMAT_VERSION = 1
@@ -103,6 +104,8 @@ class GarageConfig:
     digests: tuple[DigestConfig, ...] | None = None
     # core.garage_config.appointments.AppointmentsConfig (typed loosely: that module imports this one)
     appointments: object | None = None
+    inspection_template: Template | None = None
+    inspection_line: int = 0
 
 
 def exact(value: Decimal) -> str:

@@ -33,6 +33,12 @@ from garagebot.core.models.infra import (
     InboundEvent,
     OutboxRow,
 )
+from garagebot.core.models.inspections import (
+    Inspection,
+    InspectionFinding,
+    InspectionLine,
+    InspectionMedia,
+)
 from garagebot.core.models.inventory import (
     CostLayer,
     InventoryItem,
@@ -98,6 +104,10 @@ __all__ = [
     "FleetAccount",
     "FleetSession",
     "InboundEvent",
+    "Inspection",
+    "InspectionFinding",
+    "InspectionLine",
+    "InspectionMedia",
     "InventoryItem",
     "Invoice",
     "InvoiceLine",

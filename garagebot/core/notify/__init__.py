@@ -9,6 +9,7 @@ the outbox.
 from __future__ import annotations
 
 from garagebot.core.dispatch.registry import Subscribers
+from garagebot.core.inspections.notify import InspectionRules
 from garagebot.core.notify import staff_desk, staff_rules
 from garagebot.core.notify.config import NotifyConfig
 from garagebot.core.notify.garage import set_client_step_updates, step_updates_enabled
@@ -32,5 +33,6 @@ def register(subscribers: Subscribers, config: NotifyConfig) -> None:
     subscribers.subscribe("billing.invoice_issued", rules.invoice_issued)
     subscribers.subscribe("session.delivered", rules.delivered)
     subscribers.subscribe("documents.invoice_pdf_requested", rules.invoice_pdf_requested)
+    subscribers.subscribe("inspection.published", InspectionRules(config).published)
     for topic, handler in (*staff_rules.RULES, *staff_desk.RULES):
         subscribers.subscribe(topic, handler)

@@ -75,7 +75,7 @@ class ClientRules:
         quote = await uow.get(Quote, quote_id)
         schedule_reminder(uow, self.config, quote.id, quote.session_id, quote.sent_at or event.created_at)
         target = await session_target(uow, quote.session_id)
-        if target is not None:
+        if target is not None and event.payload.get("announce") is not False:  # False: a report carries it
             params = quote_params(uow, self.config, quote, target.locale)
             notify(uow, target, "notify.approval_requested", params)
 

@@ -30,6 +30,7 @@ class MediaKind(StrEnum):
     DOCUMENT = "document"
     VOICE = "voice"
     SIGNATURE = "signature"
+    VIDEO = "video"  # inspection findings (Telegram and WhatsApp videos)
 
 
 # No SVG or HTML anywhere: they could carry scripts into the console.
@@ -39,6 +40,7 @@ CONTENT_TYPES: dict[MediaKind, frozenset[str]] = {
     MediaKind.VOICE: frozenset({"audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac",
                                 "audio/amr", "audio/wav"}),
     MediaKind.SIGNATURE: frozenset({"image/png", "image/jpeg"}),
+    MediaKind.VIDEO: frozenset({"video/mp4", "video/quicktime", "video/3gpp", "video/webm"}),
 }
 
 

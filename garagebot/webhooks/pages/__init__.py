@@ -1,5 +1,6 @@
-"""The client's signed pages: approval (/a/…), timeline (/t/…), the photos
-they show (/m/…) and the invoice's PDF (/d/…). ``setup_pages`` mounts them on the app; the composition
+"""The client's signed pages: approval (/a/…), timeline (/t/…), inspection
+report (/i/…), the photos they show (/m/…) and the invoice's PDF (/d/…).
+``setup_pages`` mounts them on the app; the composition
 root passes the settings and a getter for the runtime's database,
 translator and file storage."""
 
@@ -11,6 +12,7 @@ from garagebot.core.documents.links import DOCUMENT_PATH
 from garagebot.webhooks.pages.approval import ApprovalHandlers
 from garagebot.webhooks.pages.deps import DepsGetter, PagesConfig, PagesDeps, RateLimit
 from garagebot.webhooks.pages.documents import DocumentHandlers
+from garagebot.webhooks.pages.inspection import InspectionHandlers
 from garagebot.webhooks.pages.media import MediaHandlers
 from garagebot.webhooks.pages.render import guarded, setup_rendering
 from garagebot.webhooks.pages.room import MEDIA_PATH, PagesRoom
@@ -30,4 +32,7 @@ def setup_pages(app: web.Application, config: PagesConfig, deps: DepsGetter) -> 
     app.router.add_get("/t/{token}", guarded(room.translator, timeline.show))
     app.router.add_get(MEDIA_PATH + "{token}", guarded(room.translator, media.show))
     app.router.add_get(DOCUMENT_PATH + "{token}", guarded(room.translator, documents.show))
+    inspection = InspectionHandlers(room)
+    app.router.add_get("/i/{token}", guarded(room.translator, inspection.show))
+    app.router.add_post("/i/{token}", guarded(room.translator, inspection.submit))
     return room

@@ -8,9 +8,12 @@ from aiohttp import web
 
 from garagebot.core.client_pages import timeline_page
 from garagebot.core.ids import SessionId
+from garagebot.core.inspections.views import published_of
 from garagebot.core.links import (
     APPROVAL,
     APPROVAL_PATH,
+    INSPECTION,
+    INSPECTION_PATH,
     TIMELINE,
     TIMELINE_MAX_AGE_SECONDS,
     make_token,
@@ -31,6 +34,7 @@ class TimelineHandlers:
         session_id = read_token(self.room.config.secret, TIMELINE, token, TIMELINE_MAX_AGE_SECONDS, now=now)
         async with self.room.deps(request).db.read() as session:
             page = await timeline_page(session, SessionId(session_id), now)
+            inspection = await published_of(session, page.visit.garage.id, page.visit.session_id)
         text = PageText(self.room.translator(request), choose_locale(request, page.visit.client_locale),
                         page.visit.garage.timezone)
         quote_link = None
@@ -41,4 +45,6 @@ class TimelineHandlers:
             "page": page, "visit": page.visit, "garage": page.visit.garage.name(text.locale),
             "photos": [(self.room.media_url(now, p.media_id), p.caption or "") for p in page.photos],
             "entries": list(reversed(page.entries)), "quote_link": quote_link,
+            "report_link": None if inspection is None else
+            INSPECTION_PATH + make_token(self.room.config.secret, INSPECTION, inspection, now=now),
         })

@@ -69,7 +69,7 @@ async def test_advisors_attach_documents_to_a_session(
     [
         ("photo", "image/jpeg", b"", "error.media_empty"),
         ("photo", "image/jpeg", b"x" * (MAX_MEDIA_BYTES + 1), "error.media_too_large"),
-        ("video", "video/mp4", b"x", "error.media_kind_unknown"),
+        ("hologram", "video/mp4", b"x", "error.media_kind_unknown"),
         ("photo", "image/svg+xml", b"<svg/>", "error.media_type_not_allowed"),
         ("voice", "image/png", b"x", "error.media_type_not_allowed"),
         ("document", "text/html", b"<script>", "error.media_type_not_allowed"),

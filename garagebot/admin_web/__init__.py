@@ -13,6 +13,7 @@ from garagebot.admin_web import (
     audit,
     board,
     home,
+    records,
     requests,
     sessions,
     settings,
@@ -31,5 +32,6 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[CONFIG] = config
     app[DEPS_OF] = deps_of
     setup_rendering(app)
-    for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
+    for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator,
+                   records):
         module.add_routes(app)

@@ -202,6 +202,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/board", "console.nav.board", Permission.VIEW_BOARD),
     ("/sessions", "console.nav.sessions", Permission.VIEW_BOARD),
     ("/requests", "console.nav.requests", Permission.INTAKE),
+    ("/clients", "records.nav.clients", Permission.INTAKE),
     ("/staff", "console.nav.staff", Permission.MANAGE_STAFF),
     ("/settings", "console.nav.settings", Permission.CONFIGURE_REPAIR),
     ("/audit", "console.nav.audit", Permission.MANAGE_GARAGE),

@@ -61,6 +61,8 @@ class SessionListRow:
     advisor_name: str | None
     opened_at: dt.datetime
     eta: dt.datetime | None
+    vehicle_id: int = 0
+    client_id: int = 0
 
 
 def _text_filter(text: str) -> object:
@@ -103,14 +105,15 @@ async def search_sessions(session: AsyncSession, org_id: OrgId, q: SessionQuery,
     order = (RS.opened_at, RS.id) if q.oldest_first else (RS.opened_at.desc(), RS.id.desc())
     rows = (await session.execute(
         select(RS.id, RS.number, RS.status, Vehicle.plate, Client.name, Client.phone, advisor.name,
-               RS.opened_at, RS.eta)
+               RS.opened_at, RS.eta, RS.vehicle_id, RS.client_id)
         .join(Vehicle, and_(Vehicle.id == RS.vehicle_id, Vehicle.organization_id == org_id))
         .join(Client, and_(Client.id == RS.client_id, Client.organization_id == org_id))
         .outerjoin(advisor, and_(advisor.id == RS.advisor_id, advisor.organization_id == org_id))
         .where(*_filters(org_id, q))  # type: ignore[arg-type]
         .order_by(*order).limit(limit + 1)
     )).all()
-    found = [SessionListRow(SessionId(r[0]), r[1], SessionStatus(r[2]), r[3], r[4], r[5], r[6], r[7], r[8])
+    found = [SessionListRow(SessionId(r[0]), r[1], SessionStatus(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
+                            r[9], r[10])
              for r in rows[:limit]]
     more = len(rows) > limit
     return found, Cursor(found[-1].opened_at, int(found[-1].session_id)) if more and found else None

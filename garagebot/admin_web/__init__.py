@@ -12,6 +12,10 @@ from aiohttp import web
 from garagebot.admin_web import (
     audit,
     board,
+    config_billing,
+    config_file,
+    config_notices,
+    config_templates,
     home,
     records,
     requests,
@@ -33,5 +37,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[DEPS_OF] = deps_of
     setup_rendering(app)
     for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator,
-                   records):
+                   records, config_templates, config_billing, config_notices, config_file):
         module.add_routes(app)

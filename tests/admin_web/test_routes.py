@@ -34,7 +34,10 @@ def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
     """Pages only some roles may see, with those roles."""
     return [("/staff", MANAGERS), (f"/staff/{member_id}", MANAGERS), ("/audit", OWNERS),
             ("/requests", MANAGERS | {"advisor"}), ("/settings", MANAGERS),
-            ("/audit?verify=1&entity=user", OWNERS), ("/clients?q=07", MANAGERS | {"advisor"})]
+            ("/audit?verify=1&entity=user", OWNERS), ("/clients?q=07", MANAGERS | {"advisor"}),
+            ("/settings/templates", MANAGERS | {"lead"}), ("/settings/templates/new", MANAGERS | {"lead"}),
+            ("/settings/billing", OWNERS), ("/settings/notifications", OWNERS),
+            ("/settings/config", MANAGERS)]
 
 
 def record_pages(client_id: int, vehicle_id: int) -> list[str]:

@@ -187,8 +187,9 @@ async def test_a_configuration_file_is_exported_then_checked_with_errors_by_line
     status, body, _ = await browser.post("/settings/config/check", {"text": BAD})
     assert status == 400
     assert 'id="config-problems"' in body
-    assert '<td class="num">4</td>' in body
-    assert '<td class="num">7</td>' in body
+    at = {"en": "Line {}:", "ar": "السطر \u2068{}\u2069:"}[lang]
+    assert at.format(4) in body
+    assert at.format(7) in body
     assert "repair_minutes: soon" in body
     assert "quote_valid_days: 500" in body
     assert html_problems(body) == []

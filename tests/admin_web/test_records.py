@@ -108,7 +108,7 @@ async def test_a_vehicle_page_shows_every_visit_and_refuses_a_bad_vin(
     status, body = await browser.get(f"/vehicles/{car.vehicle_id}")
     assert status == 200
     assert html_problems(body) == []
-    history = body.split('class="history"', 1)[1]
+    history = body.split('<ol class="history">', 1)[1]
     assert history.index(car.second_number) < history.index(car.first_number)  # newest first
     assert ("Brakes" if lang == "en" else "عمل Brakes") in history
     assert "86,500" in history

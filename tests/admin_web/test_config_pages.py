@@ -226,3 +226,24 @@ async def test_settings_pages_follow_the_permissions_of_their_services(
                        ("/settings/config/check", {"text": BAD}), ("/settings/config/import", {"text": BAD})):
         assert (await browser.post(path, data))[0] == 403, path
     assert await audits(db, staff.org, "configure_billing") == before
+
+
+async def test_another_garages_template_is_not_found_and_stays_as_it_was(browser: Browser, db: Database,
+                                                                          staff: Staff) -> None:
+    from tests.conftest import make_staff, new_garage
+
+    await browser.sign_in(await give_password(db, staff.manager))
+    form = {"rows": "3", "code": "brakes", "name_en": "Brakes", "name_ar": "الفرامل", "active": "1",
+            **step(0, "1", "Pads", "الفحمات", minutes="30")}
+    assert (await browser.post("/settings/templates/new", form))[0] == 303
+    template_id, steps = await steps_of(db, staff, "brakes")
+    other = await make_staff(db, await new_garage(db))
+    await browser.sign_in(await give_password(db, other.owner))
+    assert (await browser.get(f"/settings/templates/{template_id}"))[0] == 404
+    status, _, _ = await browser.post(f"/settings/templates/{template_id}", {**form, "name_en": "Taken over"})
+    assert status == 404
+    status, body = await browser.get("/settings/templates")
+    assert "Brakes" not in body
+    assert await steps_of(db, staff, "brakes") == (template_id, steps)
+    async with db.read() as s:
+        assert (await s.get(ServiceTemplate, template_id)).name_en == "Brakes"  # type: ignore[union-attr]

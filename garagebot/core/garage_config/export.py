@@ -15,6 +15,7 @@ from sqlalchemy import select
 from garagebot.core.billing.enums import TaxCategory
 from garagebot.core.billing.settings import billing_settings
 from garagebot.core.enums import Role
+from garagebot.core.garage_config.digests import current_digests, digests_yaml
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
     BillingConfig,
@@ -50,7 +51,7 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         templates=templates, qc_items=tuple(qc_items_of(org)), billing=current_billing(org),
         sla=SlaConfig(org.sla_diagnose_minutes, org.sla_repair_minutes),
         client_step_updates=step_updates_enabled(org.settings),
-        whatsapp_templates=current_whatsapp(org),
+        whatsapp_templates=current_whatsapp(org), digests=current_digests(org),
     )
 
 
@@ -137,5 +138,7 @@ def to_yaml(config: GarageConfig) -> str:
         ]
     if config.whatsapp_templates is not None:
         doc["whatsapp_templates"] = _whatsapp(config.whatsapp_templates)
+    if config.digests is not None:
+        doc["digests"] = digests_yaml(config.digests)
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + body

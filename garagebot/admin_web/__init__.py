@@ -15,9 +15,14 @@ from garagebot.admin_web import (
     board,
     bookings,
     calendar,
+    config_billing,
+    config_file,
+    config_notices,
+    config_templates,
     documents,
     home,
     inspections,
+    records,
     requests,
     session_actions,
     session_billing,
@@ -39,6 +44,6 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[DEPS_OF] = deps_of
     setup_rendering(app)
     for module in (signin, home, board, sessions, session_actions, session_billing, requests, bookings,
-                   calendar, alerts, staff, settings, audit, simulator, documents,
-                   inspections):
+                   calendar, alerts, records, staff, settings, config_templates, config_billing,
+                   config_notices, config_file, audit, simulator, documents, inspections):
         module.add_routes(app)

@@ -207,6 +207,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/sessions", "console.nav.sessions", Permission.VIEW_BOARD),
     ("/requests", "console.nav.requests", Permission.INTAKE),
     ("/calendar", "calendar.nav", Permission.INTAKE),
+    ("/clients", "records.nav.clients", Permission.INTAKE),
     ("/staff", "console.nav.staff", Permission.MANAGE_STAFF),
     ("/settings", "console.nav.settings", Permission.CONFIGURE_REPAIR),
     ("/audit", "console.nav.audit", Permission.MANAGE_GARAGE),

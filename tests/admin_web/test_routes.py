@@ -37,7 +37,29 @@ def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
             ("/requests", MANAGERS | {"advisor"}), ("/settings", MANAGERS),
             ("/calendar", MANAGERS | {"advisor"}),
             ("/calendar?view=week&day=2026-11-23", MANAGERS | {"advisor"}),
-            ("/audit?verify=1&entity=user", OWNERS)]
+            ("/audit?verify=1&entity=user", OWNERS), ("/clients?q=07", MANAGERS | {"advisor"}),
+            ("/settings/templates", MANAGERS | {"lead"}), ("/settings/templates/new", MANAGERS | {"lead"}),
+            ("/settings/billing", OWNERS), ("/settings/notifications", OWNERS),
+            ("/settings/config", MANAGERS)]
+
+
+def record_pages(client_id: int, vehicle_id: int) -> list[str]:
+    """Client and vehicle pages: every role reads them (as it reads the session page)."""
+    return [f"/clients/{client_id}", f"/vehicles/{vehicle_id}"]
+
+
+def record_posts(client_id: int, vehicle_id: int) -> list[tuple[str, dict[str, str]]]:
+    return [(f"/clients/{client_id}", {"name": "Someone Else", "phone": "0790001122", "locale": "en",
+                                       "notes": ""}),
+            (f"/vehicles/{vehicle_id}", {"plate": "11-22222", "vin": "", "make": "", "model": "", "year": "",
+                                         "mileage_km": ""})]
+
+
+async def record_ids(db: Database, session_id: int) -> tuple[int, int]:
+    async with db.read() as s:
+        row = await s.get(RepairSession, session_id)
+    assert row is not None
+    return row.client_id, row.vehicle_id
 
 
 def staff_posts(member_id: int) -> list[tuple[str, dict[str, str]]]:
@@ -75,7 +97,7 @@ async def test_every_role_sees_every_page_it_may_and_valid_html(
     assert (await browser.sign_in(await give_password(db, actor)))[0] == 303
     for lang in ("en", "ar"):
         await browser.post("/lang", {"lang": lang, "next": "/"})
-        for path in pages(v.session_id, media):
+        for path in pages(v.session_id, media) + record_pages(*await record_ids(db, v.session_id)):
             status, body = await browser.get(path)
             assert status == 200, (path, status)
             if not path.endswith(str(media)):
@@ -130,6 +152,11 @@ async def test_another_garages_member_gets_404_for_every_record_and_changes_noth
         assert (await browser.get(path))[0] == 404
     for path, data in staff_posts(staff.id(staff.assistant)):
         assert (await browser.post(path, data))[0] == 404, path
+    ids = await record_ids(db, v.session_id)
+    for path in record_pages(*ids):
+        assert (await browser.get(path))[0] == 404, path
+    for path, data in record_posts(*ids):
+        assert (await browser.post(path, data))[0] == 404, path
     assert await audit_count(db, staff.org) == before
 
 
@@ -173,3 +200,16 @@ async def test_every_page_carries_the_security_headers(browser: Browser) -> None
 async def test_healthz_is_unchanged(browser: Browser) -> None:
     resp = await browser.client.get("/healthz")
     assert (resp.status, await resp.json()) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r not in MANAGERS | {"advisor"}])
+async def test_client_and_vehicle_edits_are_refused_to_roles_without_intake_and_change_nothing(
+    browser: Browser, db: Database, staff: Staff, tmp_path: Path, role: str
+) -> None:
+    v = await signed_visit(db, staff, LocalFileStorage(tmp_path / "media"))
+    await browser.sign_in(await give_password(db, getattr(staff, role)))
+    await browser.get("/")
+    before = await audit_count(db, staff.org)
+    for path, data in record_posts(*await record_ids(db, v.session_id)):
+        assert (await browser.post(path, data))[0] == 403, path
+    assert await audit_count(db, staff.org) == before

@@ -127,3 +127,16 @@ async def update_client(
         return
     await uow.audit("client", client.id, "update", before=before, after=after)
     uow.emit("client.updated", {"client_id": client.id, "fields": sorted(after)})
+
+
+async def edit_client(
+    uow: UnitOfWork, client_id: ClientId, *, name: str, phone: str, locale: str, notes: str
+) -> bool:
+    """The console's client form: name, phone (normalised to E.164; another
+    client's number is refused), preferred language and notes, as typed
+    (blank notes clear them). Audited by ``update_client``; True when anything changed."""
+    await uow.require(Permission.INTAKE)
+    client = await uow.get(Client, client_id)
+    before = (client.name, client.phone, client.locale, client.notes)
+    await update_client(uow, client_id, name=name, phone=phone, locale=locale, notes=notes)
+    return before != (client.name, client.phone, client.locale, client.notes)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from garagebot.core.enums import Locale
 from garagebot.core.errors import InvalidInput
-from garagebot.core.normalize import clean_text
+from garagebot.core.normalize import ascii_digits, clean_text
 
 MAX_MILEAGE_KM = 2_000_000
 FIRST_MODEL_YEAR = 1900
@@ -38,6 +38,17 @@ def optional_text(value: str | None, max_len: int) -> str | None:
     if len(text) > max_len:
         raise InvalidInput("error.repair_text_too_long", max=max_len)
     return text
+
+
+def whole_number(raw: str, error_key: str) -> int | None:
+    """A whole number as a person typed it (Arabic-Indic digits and thousands
+    separators accepted), None when blank; ``error_key`` (with ``value``) else."""
+    text = ascii_digits(clean_text(raw)).replace(",", "").replace("٬", "").replace(" ", "")
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        raise InvalidInput(error_key, value=clean_text(raw))
+    return int(text)
 
 
 def mileage(value: int | None) -> int | None:

@@ -61,6 +61,8 @@ class SessionListRow:
     advisor_name: str | None
     opened_at: dt.datetime
     eta: dt.datetime | None
+    vehicle_id: int = 0
+    client_id: int = 0
 
 
 def _like(needle: str) -> str:
@@ -130,13 +132,14 @@ async def search_sessions(session: AsyncSession, org_id: OrgId, q: SessionQuery,
     outer = (page.c.opened_at, page.c.id) if q.oldest_first else (page.c.opened_at.desc(), page.c.id.desc())
     rows = (await session.execute(
         select(page.c.id, page.c.number, page.c.status, Vehicle.plate, Client.name, Client.phone,
-               advisor.name, page.c.opened_at, page.c.eta)
+               advisor.name, page.c.opened_at, page.c.eta, page.c.vehicle_id, page.c.client_id)
         .join(Vehicle, and_(Vehicle.id == page.c.vehicle_id, Vehicle.organization_id == org_id))
         .join(Client, and_(Client.id == page.c.client_id, Client.organization_id == org_id))
         .outerjoin(advisor, and_(advisor.id == page.c.advisor_id, advisor.organization_id == org_id))
         .order_by(*outer)
     )).all()
-    found = [SessionListRow(SessionId(r[0]), r[1], SessionStatus(r[2]), r[3], r[4], r[5], r[6], r[7], r[8])
+    found = [SessionListRow(SessionId(r[0]), r[1], SessionStatus(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
+                            r[9], r[10])
              for r in rows[:limit]]
     more = len(rows) > limit
     return found, Cursor(found[-1].opened_at, int(found[-1].session_id)) if more and found else None

@@ -183,3 +183,22 @@ async def update_vehicle(
         return
     await uow.audit("vehicle", vehicle.id, "update", before=before, after=after)
     uow.emit("vehicle.updated", {"vehicle_id": vehicle.id, "fields": sorted(after)})
+
+
+async def edit_vehicle(
+    uow: UnitOfWork, vehicle_id: VehicleId, *, plate: str, vin: str, make: str, model: str, year: str,
+    mileage_km: str,
+) -> bool:
+    """The console's vehicle form, values as typed: plate, VIN (its check digit
+    verified; blank keeps the one on file), make, model, year and mileage
+    (Arabic-Indic digits accepted; a lower mileage is a correction and
+    allowed). Audited by ``update_vehicle``; True when anything changed."""
+    await uow.require(Permission.INTAKE)
+    vehicle = await uow.get(Vehicle, vehicle_id)
+    before = _snapshot(vehicle)
+    await update_vehicle(
+        uow, vehicle_id, plate=plate or None, vin=vin or None, make=make or None, model=model or None,
+        year=inputs.whole_number(year, "error.vehicle_year_invalid"),
+        mileage_km=inputs.whole_number(mileage_km, "error.vehicle_mileage_invalid"),
+    )
+    return before != _snapshot(vehicle)

@@ -32,7 +32,7 @@ import socket
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, select, tuple_, update
 
 from garagebot.core.actor import Actor
 from garagebot.core.dispatch import outcome as oc
@@ -89,6 +89,7 @@ class Dispatcher:
         self.worker_id = worker_id or default_worker_id()
         self._finisher = Finisher(db, self.policy.lease.total_seconds())
         self._lanes: dict[tuple[str | None, str | None], asyncio.Lock] = {}
+        self._held: dict[tuple[int, str | None], int] = {}  # rows claimed here, per garage channel
 
     async def drain(self, *, stopping: Callable[[], bool] = _never) -> DrainReport:
         """Handle due rows, ``policy.concurrency`` at once, until none is due (or
@@ -137,14 +138,24 @@ class Dispatcher:
 
     async def _claim(self, limit: int, *, replies_only: bool = False) -> list[oc.Claim]:
         now = self.db.clock.now()
-        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
-                   *((OutboxRow.priority == 0,) if replies_only else ()))
+        pending = [OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
+                   *((OutboxRow.priority == 0,) if replies_only else ())]
+        # Fair across garages: lanes (a garage's channel) holding ``per_lane`` rows here
+        # already are passed over, and a claim takes at most ``per_lane`` of one lane,
+        # so one garage's backlog (paced by its own number) never fills the slots.
+        full = [lane for lane, n in self._held.items() if n >= self.policy.per_lane]
+        if full:
+            pending.append(tuple_(OutboxRow.organization_id, OutboxRow.channel).not_in(full))
         order = (OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
-        # Fair across garages: at most ``per_lane`` rows of one garage's channel a
-        # claim, so one garage's backlog (paced by its own number) never fills the slots.
-        ranked = select(OutboxRow.id, func.row_number().over(
-            partition_by=(OutboxRow.organization_id, OutboxRow.channel), order_by=order,
-        ).label("rank")).where(*pending).subquery()
+        # The next due rows in the index's order (a short walk, however long the
+        # backlog), then ranked within their lane: only that short list is sorted.
+        first = select(OutboxRow.id, OutboxRow.organization_id, OutboxRow.channel,
+                       OutboxRow.priority, OutboxRow.available_at).where(*pending) \
+            .order_by(*order).limit(limit * 4).subquery()
+        ranked = select(first.c.id, func.row_number().over(
+            partition_by=(first.c.organization_id, first.c.channel),
+            order_by=(first.c.priority, first.c.available_at, first.c.id),
+        ).label("rank")).subquery()
         fair = select(ranked.c.id).where(ranked.c.rank <= self.policy.per_lane)
         due = (
             select(OutboxRow.id)
@@ -162,9 +173,22 @@ class Dispatcher:
         )
         async with self.db.raw_transaction() as session:
             rows = (await session.execute(stmt)).all()
-        return sorted((oc.Claim(*row) for row in rows), key=lambda c: c.id)
+        claims = sorted((oc.Claim(*row) for row in rows), key=lambda c: c.id)
+        for c in claims:  # held until ``_handle`` is done with it
+            self._held[(c.organization_id, c.channel)] = self._held.get((c.organization_id, c.channel), 0) + 1
+        return claims
 
     async def _handle(self, claim: oc.Claim) -> DrainReport:
+        lane = (claim.organization_id, claim.channel)  # counted in by ``_claim``
+        try:
+            return await self._handle_in_order(claim)
+        finally:
+            if (left := self._held[lane] - 1) > 0:
+                self._held[lane] = left
+            else:
+                del self._held[lane]
+
+    async def _handle_in_order(self, claim: oc.Claim) -> DrainReport:
         # One message at a time per chat, and one event at a time per garage, in
         # the order claimed (asyncio locks are FIFO).
         if claim.kind == OutboxKind.EVENT:

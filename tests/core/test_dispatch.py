@@ -433,3 +433,45 @@ async def test_a_claim_names_its_drainer_until_the_outcome_is_stored(
 
     assert seen == ["worker-a"]
     assert (await load(db, row_id)).claimed_by is None
+
+
+class CountingTelemetry:
+    def __init__(self) -> None:
+        self.retries: list[str] = []
+
+    def sent(self, provider: str, result: str) -> None:
+        return None
+
+    def retried(self, provider: str) -> None:
+        self.retries.append(provider)
+
+    def scheduler_ran(self, job: str, outcome: str) -> None:
+        return None
+
+
+async def test_the_dispatcher_counts_each_retry_of_a_message_and_of_an_event(
+    db: Database, translator: Translator, clock: FakeClock
+) -> None:
+    org = await new_garage(db)
+    row_id = await queue_message(db, org)
+
+    async def failing(uow: UnitOfWork, event: DomainEvent) -> None:
+        raise RuntimeError("subscriber down")
+
+    subscribers = Subscribers()
+    subscribers.subscribe("test.counted_retry", failing)
+    async with db.unit_of_work(Actor.system(org)) as uow:
+        event_row = uow.emit("test.counted_retry", {})
+        await uow.session.flush()
+
+    def busy(message: OutboundMessage, call: int) -> None:
+        if message.outbox_id == row_id:
+            raise TransientSendError("provider busy")
+
+    telemetry = CountingTelemetry()
+    dispatcher = Dispatcher(db, translator, Transports(RecordingTransport(busy)), subscribers,
+                            telemetry=telemetry)
+    await dispatcher.drain()
+
+    assert sorted(telemetry.retries) == ["event", "sms"]
+    assert (await load(db, row_id)).status == (await load(db, event_row.id)).status == OutboxStatus.PENDING

@@ -49,6 +49,7 @@ from garagebot.core.enums import OutboxKind, OutboxStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.models import OutboxRow
 from garagebot.core.ports import PermanentSendError, SendDeferred, TransientSendError
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class Dispatcher:
         policy: DispatchPolicy | None = None,
         default_locale: str = "en",
         worker_id: str | None = None,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         self.db = db
         self.renderer = renderer
@@ -87,6 +89,7 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self.default_locale = default_locale
         self.worker_id = worker_id or default_worker_id()
+        self.telemetry = telemetry
         self._finisher = Finisher(db, self.policy.lease.total_seconds())
         self._lanes: dict[tuple[str | None, str | None], asyncio.Lock] = {}
         self._held: dict[tuple[int, str | None], int] = {}  # rows claimed here, per garage channel
@@ -205,10 +208,14 @@ class Dispatcher:
 
     async def _handle_now(self, claim: oc.Claim) -> DrainReport:
         if claim.kind == OutboxKind.EVENT:
-            return await self._run_event(claim)
-        outcome = await self._attempt_send(claim)
-        await self._finish(claim, outcome)
-        return outcome.report
+            report = await self._run_event(claim)
+        else:
+            outcome = await self._attempt_send(claim)
+            await self._finish(claim, outcome)
+            report = outcome.report
+        if report.retried:  # put back to be tried again (a pacing deferral is not a retry)
+            self.telemetry.retried(claim.channel or "event")
+        return report
 
     async def _attempt_send(self, claim: oc.Claim) -> oc.Outcome:
         now = self.db.clock.now

@@ -4,15 +4,18 @@ text on its outbox row), and readers of what the client was sent."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from garagebot.app.transports import DryRunTransport
 from garagebot.core import notify
-from garagebot.core.dispatch import Dispatcher, Subscribers, Transports
-from garagebot.core.enums import OutboxKind
+from garagebot.core.dispatch import Dispatcher, DrainReport, Subscribers, Transports
+from garagebot.core.enums import OutboxKind, OutboxStatus
 from garagebot.core.i18n import Translator
 from garagebot.core.ids import OrgId
 from garagebot.core.models import Client, OutboxRow
@@ -43,10 +46,37 @@ def token_of(text: str, path: str) -> str:
     return text[start:end]
 
 
+class SettlingDispatcher(Dispatcher):
+    """A dispatcher whose ``drain`` returns only once nothing is due or in
+    flight in the database, not just when its own claims are done: a row that
+    another drainer on the same database holds (its lease), or that an event
+    handled meanwhile queued, is waited for and drained too (at most
+    ``SETTLE_SECONDS``; then the test's own assertions say what is missing)."""
+
+    async def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> DrainReport:
+        report = await super().drain(stopping=stopping)
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while await unsettled(self.db) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            report += await super().drain(stopping=stopping)
+        return report
+
+
+SETTLE_SECONDS = 10.0
+
+
+async def unsettled(db: Database) -> int:
+    """Outbox rows due now (by the test's clock) or claimed by a drainer right now."""
+    async with db.read() as s:
+        return int(await s.scalar(select(func.count()).select_from(OutboxRow).where(
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            or_(OutboxRow.available_at <= db.clock.now(), OutboxRow.claimed_by.is_not(None)))) or 0)
+
+
 def dispatcher(db: Database, config: notify.NotifyConfig = CONFIG) -> Dispatcher:
     subscribers = Subscribers()
     notify.register(subscribers, config)
-    return Dispatcher(db, Translator.load(), Transports(DryRunTransport()), subscribers)
+    return SettlingDispatcher(db, Translator.load(), Transports(DryRunTransport()), subscribers)
 
 
 async def sent_to(db: Database, org: OrgId, client_id: int, key_prefix: str = "notify.") -> list[Sent]:

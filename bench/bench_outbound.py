@@ -75,7 +75,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--garages", type=int, default=100)
     p.add_argument("--messages", type=int, default=10_000, help="the backlog")
     p.add_argument("--per-garage", type=float, default=10.0, help="each garage's SMS messages a second")
-    p.add_argument("--concurrency", type=int, default=128, help="the worker's sends in flight")
+    p.add_argument("--concurrency", type=int, default=400, help="the worker's sends in flight")
     p.add_argument("--latency", type=float, default=0.05, help="the fake provider's seconds a call")
     p.add_argument("--timeout", type=float, default=600.0)
     a = p.parse_args(argv)

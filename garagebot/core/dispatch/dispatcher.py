@@ -4,7 +4,10 @@ Claiming is per row, when a send slot is free for it: one statement moves up
 to the free slots' worth of due PENDING rows onto a short lease
 (``available_at`` = now + lease, ``attempts`` + 1, ``claimed_by`` = this
 drainer), replies before bulk notices (``priority``), then oldest first, and
-at most ``policy.per_lane`` rows of one garage's channel per claim. On
+at most ``policy.per_lane`` rows of one garage's channel per claim; a channel
+that already holds ``per_lane`` rows in this drainer is passed over. The
+statement walks only the next few due rows in the index's order (never the
+whole backlog), so a claim costs the same with ten rows due or a million. On
 PostgreSQL the rows are selected ``FOR UPDATE SKIP LOCKED``, so concurrent
 drainers take disjoint rows; on SQLite the writer transaction (``BEGIN
 IMMEDIATE``) serialises the claim. Up to ``policy.concurrency`` rows are in

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from garagebot.app.transports import DryRunTransport
 from garagebot.core import notify
@@ -47,16 +47,18 @@ def token_of(text: str, path: str) -> str:
 
 
 class SettlingDispatcher(Dispatcher):
-    """A dispatcher whose ``drain`` returns only once nothing is due or in
-    flight in the database, not just when its own claims are done: a row that
-    another drainer on the same database holds (its lease), or that an event
-    handled meanwhile queued, is waited for and drained too (at most
-    ``SETTLE_SECONDS``; then the test's own assertions say what is missing)."""
+    """A dispatcher whose ``drain`` returns only once nothing is due in the
+    database (by the test's clock), not just when its own claims are done: a
+    row that an event handled meanwhile queued, or that was locked by another
+    transaction when it claimed, is drained too (for at most ``SETTLE_SECONDS``;
+    then the test's own assertions say what is missing). Rows claimed and
+    never finished by a drainer of an earlier test (their lease ahead of the
+    test's clock) are not waited for."""
 
     async def drain(self, *, stopping: Callable[[], bool] = lambda: False) -> DrainReport:
         report = await super().drain(stopping=stopping)
         deadline = time.monotonic() + SETTLE_SECONDS
-        while await unsettled(self.db) and time.monotonic() < deadline:
+        while await due(self.db) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             report += await super().drain(stopping=stopping)
         return report
@@ -65,12 +67,11 @@ class SettlingDispatcher(Dispatcher):
 SETTLE_SECONDS = 10.0
 
 
-async def unsettled(db: Database) -> int:
-    """Outbox rows due now (by the test's clock) or claimed by a drainer right now."""
+async def due(db: Database) -> int:
+    """Outbox rows due now by the test's clock."""
     async with db.read() as s:
         return int(await s.scalar(select(func.count()).select_from(OutboxRow).where(
-            OutboxRow.status == OutboxStatus.PENDING.value,
-            or_(OutboxRow.available_at <= db.clock.now(), OutboxRow.claimed_by.is_not(None)))) or 0)
+            OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= db.clock.now())) or 0)
 
 
 def dispatcher(db: Database, config: notify.NotifyConfig = CONFIG) -> Dispatcher:

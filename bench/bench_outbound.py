@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bench.chat_seed import DEFAULT_URL, client_phone, recreate
 from bench.common import sqlalchemy_url
@@ -75,7 +75,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--garages", type=int, default=100)
     p.add_argument("--messages", type=int, default=10_000, help="the backlog")
     p.add_argument("--per-garage", type=float, default=10.0, help="each garage's SMS messages a second")
-    p.add_argument("--concurrency", type=int, default=128, help="the worker's sends in flight")
+    p.add_argument("--concurrency", type=int, default=400, help="the worker's sends in flight")
     p.add_argument("--latency", type=float, default=0.05, help="the fake provider's seconds a call")
     p.add_argument("--timeout", type=float, default=600.0)
     a = p.parse_args(argv)
@@ -157,6 +157,8 @@ class Result:
     duplicates: int
     stored_sent: int
     worker_cpu: float  # seconds of CPU the worker process used
+    pg_cpu: float  # seconds of CPU of the PostgreSQL backends serving the bench database
+    bench_cpu: float  # seconds of CPU of this process (the fake providers) while draining
 
 
 async def run(opts: Options, tmp: Path) -> Result:
@@ -167,11 +169,13 @@ async def run(opts: Options, tmp: Path) -> Result:
                                  for g in range(opts.garages)})
     runner, api_url = await serve(fake)
     worker: asyncio.subprocess.Process | None = None
-    cpu_before = _children_cpu()
+    cpu_before, pg_cpu, self_before = _children_cpu(), 0.0, 0.0
+    pg_before: dict[int, float] = {}
     try:
         orgs = await seed(db, opts)
         queued_at = time.time()
         await queue_backlog(db, orgs, opts.messages)
+        pg_before, self_before = await _pg_cpu(db, opts.url), _self_cpu()
         worker = await asyncio.create_subprocess_exec(
             *os.environ.get("BENCH_WORKER_PREFIX", "").split(), GARAGEBOT, "worker",
             env=worker_env(opts, api_url, f"bench-outbound:{uuid.uuid4().hex}", tmp))
@@ -180,6 +184,7 @@ async def run(opts: Options, tmp: Path) -> Result:
         expected = opts.messages + 1
         await asyncio.wait_for(fake.wait_for(lambda: len(fake.done) >= expected), opts.timeout)
         stored = await stored_sent(db, expected)
+        pg_cpu = sum(t - pg_before.get(pid, 0.0) for pid, t in (await _pg_cpu(db, opts.url)).items())
     finally:
         if worker is not None and worker.returncode is None:
             worker.send_signal(signal.SIGTERM)
@@ -191,12 +196,37 @@ async def run(opts: Options, tmp: Path) -> Result:
     latencies = [t - queued_at for r, t in fake.done.items() if r != REPLY_PHONE]
     return Result(len(fake.done), expected, len(fake.done) / max(last - first, 1e-9), latencies,
                   fake.done[REPLY_PHONE] - reply_at, fake.violations,
-                  len(fake.calls) - len(fake.done), stored, _children_cpu() - cpu_before)
+                  len(fake.calls) - len(fake.done), stored, _children_cpu() - cpu_before, pg_cpu,
+                  _self_cpu() - self_before)
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+async def _pg_cpu(db: Database, url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the bench
+    database (the worker's pool lives as long as the worker; same machine)."""
+    name = url.rsplit("/", 1)[-1]
+    async with db.read() as s:
+        pids = (await s.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :n"),
+                                {"n": name})).scalars().all()
+    return {int(pid): _proc_cpu(int(pid)) for pid in pids}
+
+
+def _proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:  # PostgreSQL on another machine, or the backend is gone
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def report(opts: Options, r: Result) -> bool:
@@ -210,6 +240,9 @@ def report(opts: Options, r: Result) -> bool:
     print(f"reply behind the backlog: {r.reply_seconds:.2f} s")
     print(f"worker CPU: {r.worker_cpu:.1f} s ({r.worker_cpu / r.sent * 1000:.2f} ms a message; "
           f"at one free core that is {r.sent / max(r.worker_cpu, 1e-9):.0f} messages/s)")
+    print(f"PostgreSQL backends' CPU: {r.pg_cpu:.1f} s ({r.pg_cpu / r.sent * 1000:.2f} ms a message); "
+          f"this process (fake providers): {r.bench_cpu:.1f} s "
+          f"({r.bench_cpu / r.sent * 1000:.2f} ms a message)")
     print(f"rate-limit violations: {len(r.violations)}; sent twice: {r.duplicates}; "
           f"stored as sent: {r.stored_sent}")
     for line in r.violations[:5]:

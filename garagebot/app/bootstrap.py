@@ -113,6 +113,7 @@ async def open_runtime(
                 lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
                 concurrency=settings.outbox_concurrency),
             default_locale=settings.default_locale,
+            telemetry=telemetry,
         )
         storage = LocalFileStorage(settings.media_dir)
         runtime = Runtime(

@@ -46,7 +46,10 @@ async def channels_wiring(runtime: Runtime, stack: AsyncExitStack) -> None:
     channels = channels_config(runtime.settings)
     if not channels.any:
         return
-    session = await stack.enter_async_context(aiohttp.ClientSession())
+    # One pool for every send of the process: as many connections as sends in
+    # flight (aiohttp's default of 100 would cap 100 garages' numbers sending at once).
+    connector = aiohttp.TCPConnector(limit=runtime.settings.outbox_concurrency)
+    session = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
     wire_client_transports(runtime.transports, channels, db=runtime.db, texts=runtime.translator,
                            clock=runtime.db.clock, session=session, telemetry=runtime.telemetry)
 

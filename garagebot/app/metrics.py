@@ -63,7 +63,8 @@ class Metrics:
                                       ["channel"], buckets=TURN_BUCKETS, registry=r)
         self.sends = Counter("garagebot_send", "Outbound sends by provider and result",
                              ["provider", "result"], registry=r)
-        self.retries = Counter("garagebot_send_retries", "Outbound messages put back to retry",
+        self.retries = Counter("garagebot_send_retries",
+                               "Outbox rows put back to retry, by channel (events: event)",
                                ["provider"], registry=r)
         self.scheduler_runs = Counter("garagebot_scheduler_runs", "Scheduled job runs by job and outcome",
                                       ["job", "outcome"], registry=r)

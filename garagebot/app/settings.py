@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     queue_name: str = "garagebot:queue"
     outbox_poll_seconds: float = Field(default=5.0, ge=0.1, le=3600)
     outbox_lease_seconds: float = Field(default=30.0, ge=1, le=600)
-    outbox_concurrency: int = Field(default=64, ge=1, le=1000)
+    outbox_concurrency: int = Field(default=256, ge=1, le=1000)
     telegram_token: str | None = Field(default=None, repr=False)
     telegram_webhook_secret: str | None = Field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"

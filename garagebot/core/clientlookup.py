@@ -286,3 +286,29 @@ async def delivery_context(session: AsyncSession, outbox_id: int, channel: str,
         OrgId(org_id), str(topic), params, org.sms_number, org.whatsapp_number, org.meta_phone_number_id,
         dict(org.settings or {}), client, await last_inbound(session, org_id, channel, recipient),
     )
+
+
+_PG_DELIVERY = (
+    "SELECT t.i, o.organization_id, o.topic, o.payload, g.sms_number, g.whatsapp_number, "
+    "g.meta_phone_number_id, g.settings, c.id, c.name, c.phone, c.locale, c.messaging_consent, "
+    "cc.last_inbound_at "
+    "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS t(r, ch, rcp, i) "
+    "JOIN outbox o ON o.id = t.r JOIN organization g ON g.id = o.organization_id "
+    "LEFT JOIN client c ON c.organization_id = o.organization_id AND c.phone = t.rcp "
+    "LEFT JOIN channel_contact cc ON cc.organization_id = o.organization_id "
+    "AND cc.channel = t.ch AND cc.address = t.rcp")
+
+
+async def delivery_contexts(raw: Any, wanted: Sequence[tuple[int, str, str]]) -> list[DeliveryContext | None]:
+    """``delivery_context`` for several (outbox id, channel, recipient) in one
+    statement on PostgreSQL (``raw``: the asyncpg connection, ``core.pgraw.driver``)."""
+    rows = await raw.fetch(_PG_DELIVERY, [w[0] for w in wanted], [w[1] for w in wanted],
+                           [w[2] for w in wanted])
+    found: dict[int, DeliveryContext] = {}
+    for r in rows:
+        payload = r[3] or {}
+        client = None if r[8] is None else ClientContact(ClientId(r[8]), r[9], r[10], r[11], r[12])
+        found[int(r[0]) - 1] = DeliveryContext(
+            OrgId(r[1]), str(r[2]), cast(Mapping[str, object], payload.get("params") or {}),
+            r[4], r[5], r[6], dict(r[7] or {}), client, r[13])
+    return [found.get(i) for i in range(len(wanted))]

@@ -16,7 +16,8 @@ class Telemetry(Protocol):
         """One send's ``result``: sent, transient (retried later), permanent or error."""
 
     def retried(self, provider: str) -> None:
-        """A message to ``provider`` was put back to be sent again."""
+        """The dispatcher put a row back to be tried again (``provider``: the
+        message's channel, or ``event`` for a domain event whose subscriber failed)."""
 
     def scheduler_ran(self, job: str, outcome: str) -> None:
         """A scheduled ``job`` ran (``outcome``: done, skipped, failed)."""
@@ -37,12 +38,11 @@ NULL_TELEMETRY: Telemetry = NullTelemetry()
 
 
 async def observed_send(telemetry: Telemetry, provider: str, send: Awaitable[SendResult]) -> SendResult:
-    """``await send``, reported: a transient failure is also a retry (the dispatcher sends it again)."""
+    """``await send``, reported by its result."""
     try:
         result = await send
-    except TransientSendError:
+    except TransientSendError:  # the dispatcher counts the retry (``retried``) when it puts the row back
         telemetry.sent(provider, "transient")
-        telemetry.retried(provider)
         raise
     except PermanentSendError:
         telemetry.sent(provider, "permanent")

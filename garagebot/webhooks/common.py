@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from garagebot.conversations import store
 from garagebot.conversations.client.engine import ClientEngine
 from garagebot.conversations.client.types import ClientServices, LinkSettings
-from garagebot.conversations.groups import GroupCommit
+from garagebot.conversations.groups import GroupCommit, GroupConfig
 from garagebot.conversations.types import Inbound, MediaSource, Outcome
 from garagebot.core import pgraw
 from garagebot.core.clientlookup import (
@@ -37,6 +37,7 @@ from garagebot.core.clientlookup import (
     Garage,
     NumberField,
     delivery_context,
+    delivery_contexts,
     garage_by_id,
     garage_by_number,
     garages_by_number,
@@ -125,10 +126,17 @@ class ClientTransport:
         self.twilio = twilio
         self.meta = meta
         self.telemetry = telemetry
+        # On PostgreSQL the contexts of the sends waiting at one moment are read in one statement.
+        self._contexts = GroupCommit(self._many, None, GroupConfig(max_size=256, max_running=2)) \
+            if db.dialect == "postgresql" else None
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        async with self.db.read() as session:
-            ctx = await delivery_context(session, message.outbox_id, message.channel.value, message.recipient)
+        wanted = (message.outbox_id, message.channel.value, message.recipient)
+        if self._contexts is not None:
+            ctx = await self._contexts.submit(wanted)
+        else:
+            async with self.db.read() as session:
+                ctx = await delivery_context(session, *wanted)
         if ctx is None:
             raise PermanentSendError(f"outbox row {message.outbox_id} not found")
         if ctx.client is not None and not may_message(ctx.client.consent, ctx.key):
@@ -136,6 +144,13 @@ class ClientTransport:
         sender = self._sender(message.channel, ctx)
         provider = "meta" if sender is self.meta else "twilio"
         return await observed_send(self.telemetry, provider, sender.deliver(ctx, message))
+
+    async def _many(self, wanted: Sequence[tuple[int, str, str]]) -> list[DeliveryContext | None]:
+        async with self.db.lookup() as session:  # one statement: no transaction needed
+            raw = await pgraw.driver(session)
+            if raw is None:
+                raise RuntimeError("grouped lookups need PostgreSQL")
+            return await delivery_contexts(raw, wanted)
 
     def _sender(self, channel: Channel, ctx: DeliveryContext) -> ProviderSender:
         if channel is Channel.WHATSAPP and ctx.meta_phone_number_id and self.meta is not None:

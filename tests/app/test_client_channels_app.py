@@ -5,6 +5,7 @@ the local fake Twilio API."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from garagebot.core.billing.quote_flow import EXPIRY_DUE_TOPIC
 from garagebot.core.billing.subscribers import on_quote_expiry_due
 from garagebot.core.enums import Channel, SessionStatus
 from garagebot.core.ids import OrgId
+from garagebot.core.models import OutboxRow
 from garagebot.core.uow import Database
 from garagebot.core.work.subscribers import on_session_status_changed
 from garagebot.webhooks.common import ClientTransport
@@ -28,6 +30,17 @@ from tests.webhooks.meta.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.webhooks.meta.fake_api import ACCESS_TOKEN
 from tests.webhooks.twilio.conftest import form, twilio_signature
 from tests.webhooks.twilio.fake_api import ACCOUNT_SID, AUTH_TOKEN
+
+
+async def stored(db: Database, phone: str, topics: tuple[str, ...]) -> dict[str, OutboxRow]:
+    """The rows to ``phone`` by topic, once those of ``topics`` are no longer pending (at most 10 s)."""
+    rows: dict[str, OutboxRow] = {}
+    for _ in range(200):
+        rows = {r.topic: r for r in await outbox_to(db, phone)}
+        if all(t in rows and rows[t].status != "pending" for t in topics):
+            break
+        await asyncio.sleep(0.05)
+    return rows
 
 
 async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
@@ -59,7 +72,8 @@ async def test_an_sms_to_the_garage_number_is_answered_through_the_composed_app(
     redirect = await client.get(short.removeprefix(PUBLIC_URL), allow_redirects=False)
     assert redirect.status == 302
     assert redirect.headers["Location"].startswith(f"{PUBLIC_URL}/t/")
-    rows = {r.topic: r for r in await outbox_to(db, v.phone)}
+    # The fake answered; the worker stores each outcome just after: wait for the rows.
+    rows = await stored(db, v.phone, ("client.status", "notify.session_opened"))
     assert (rows["client.status"].channel, rows["client.status"].status) == ("sms", "sent")
     # WhatsApp would have refused the check-in notice (outside the 24-hour
     # window, no approved template registered): it went by SMS instead.

@@ -22,7 +22,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient, AiohttpServer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from garagebot.app.keys import RUNTIME
 from garagebot.app.web import create_app
@@ -169,13 +169,14 @@ async def followed(app: App, text: str, marker: str, channel: Channel) -> str:
 
 
 async def settled(app: App, db: Database, clock: FakeClock, org: int) -> None:
-    """Every outbox row that is due has been handled by the app's drain (woken
+    """Every outbox row that is due or in flight has been handled by the app's drain (woken
     by each round of the app's in-process drainer)."""
     async def due() -> int:
         async with db.read() as s:
             return int(await s.scalar(select(func.count()).select_from(OutboxRow).where(
                 OutboxRow.organization_id == org, OutboxRow.status == OutboxStatus.PENDING.value,
-                OutboxRow.available_at <= clock.now())) or 0)
+                # due, or in flight (claimed: its lease put available_at ahead)
+                or_(OutboxRow.available_at <= clock.now(), OutboxRow.claimed_by.is_not(None)))) or 0)
     assert app.app is not None
     drainer = app.app[RUNTIME].drainer
     assert drainer is not None

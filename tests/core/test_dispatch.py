@@ -433,3 +433,81 @@ async def test_a_claim_names_its_drainer_until_the_outcome_is_stored(
 
     assert seen == ["worker-a"]
     assert (await load(db, row_id)).claimed_by is None
+
+
+class CountingTelemetry:
+    def __init__(self) -> None:
+        self.retries: list[str] = []
+
+    def sent(self, provider: str, result: str) -> None:
+        return None
+
+    def retried(self, provider: str) -> None:
+        self.retries.append(provider)
+
+    def scheduler_ran(self, job: str, outcome: str) -> None:
+        return None
+
+
+async def test_the_dispatcher_counts_each_retry_of_a_message_and_of_an_event(
+    db: Database, translator: Translator, clock: FakeClock
+) -> None:
+    org = await new_garage(db)
+    row_id = await queue_message(db, org)
+
+    async def failing(uow: UnitOfWork, event: DomainEvent) -> None:
+        raise RuntimeError("subscriber down")
+
+    subscribers = Subscribers()
+    subscribers.subscribe("test.counted_retry", failing)
+    async with db.unit_of_work(Actor.system(org)) as uow:
+        event_row = uow.emit("test.counted_retry", {})
+        await uow.session.flush()
+
+    def busy(message: OutboundMessage, call: int) -> None:
+        if message.outbox_id == row_id:
+            raise TransientSendError("provider busy")
+
+    telemetry = CountingTelemetry()
+    dispatcher = Dispatcher(db, translator, Transports(RecordingTransport(busy)), subscribers,
+                            telemetry=telemetry)
+    await dispatcher.drain()
+
+    assert sorted(telemetry.retries) == ["event", "sms"]
+    assert (await load(db, row_id)).status == (await load(db, event_row.id)).status == OutboxStatus.PENDING
+
+
+async def test_one_garages_backlog_in_flight_never_keeps_another_garages_messages_waiting(
+    db: Database, translator: Translator
+) -> None:
+    busy, other = await new_garage(db), await new_garage(db)
+    backlog = [await queue_message(db, busy) for _ in range(20)]
+    behind = []
+    for n in range(2):  # to other clients (one chat's messages go one at a time anyway)
+        async with db.unit_of_work(Actor.system(other)) as uow:
+            row = uow.send(Channel.SMS, f"+96279000000{n}", "en", "error.generic")
+            await uow.session.flush()
+            behind.append(row.id)
+    release = asyncio.Event()
+
+    async def slow_provider(message: OutboundMessage, call: int) -> None:
+        if message.organization_id == busy:
+            await release.wait()
+
+    transport = RecordingTransport()
+    transport.during = slow_provider
+    dispatcher = make_dispatcher(db, translator, transport,
+                                 policy=DispatchPolicy(batch_size=4, concurrency=4, per_lane=2))
+    draining = asyncio.create_task(dispatcher.drain())
+    for _ in range(200):  # the busy garage holds its share; the other's rows are claimed past its backlog
+        if len(transport.of(other)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    release.set()
+    await draining
+    while len(transport.of(busy)) < len(backlog):
+        await dispatcher.drain()
+
+    ours = [m.outbox_id for m in transport.sent if m.organization_id in (busy, other)]
+    assert sorted(ours[:len(behind)]) == behind
+    assert sorted(m.outbox_id for m in transport.of(busy)) == backlog

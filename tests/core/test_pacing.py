@@ -4,6 +4,8 @@ block holds the lane."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from garagebot.core.dispatch import Pacer
@@ -77,3 +79,54 @@ async def test_a_blocked_lane_defers_until_the_block_ends() -> None:
         await p.acquire("meta:1", rate=80, burst=80)
     assert deferred.value.retry_after_seconds == pytest.approx(5.0)
     await p.acquire("meta:2", rate=80, burst=80)  # another lane is not blocked
+
+
+async def test_a_turn_holds_its_lane_until_the_call_is_answered_and_replies_go_first() -> None:
+    time = VirtualTime()
+    p = pacer(time, max_wait=10)
+    order: list[str] = []
+    answer = asyncio.Event()
+
+    async def call(name: str, priority: int, wait_for_answer: bool = False) -> None:
+        async with p.turn("twilio:+1", rate=10, priority=priority):
+            order.append(f"{name}@{round(time.now - 100, 6)}")
+            if wait_for_answer:
+                await answer.wait()
+
+    first = asyncio.create_task(call("bulk-1", 1, wait_for_answer=True))
+    await asyncio.sleep(0)
+    queued = [asyncio.create_task(call("bulk-2", 1)), asyncio.create_task(call("bulk-3", 1))]
+    await asyncio.sleep(0)
+    reply = asyncio.create_task(call("reply", 0))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == ["bulk-1@0.0"]  # the others wait for its answer, however long it takes
+    time.now += 0.5
+    answer.set()
+    await asyncio.gather(first, reply, *queued)
+
+    assert order == ["bulk-1@0.0", "reply@0.5", "bulk-2@0.6", "bulk-3@0.7"]
+
+
+async def test_a_turn_too_far_off_is_put_back_and_bulk_waits_less() -> None:
+    time = VirtualTime()
+    p = Pacer(max_wait=1.0, bulk_wait=0.25, clock=time.clock, sleep=time.sleep)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with p.turn("twilio:+1", rate=2):
+            held.set()
+            await release.wait()
+
+    task = asyncio.create_task(holder())
+    await held.wait()
+    with pytest.raises(SendDeferred) as deferred:
+        async with p.turn("twilio:+1", rate=2, priority=1):  # 0.5 s behind the holder > bulk_wait
+            pass
+    assert deferred.value.retry_after_seconds == pytest.approx(0.5)
+    release.set()
+    await task
+    async with p.turn("twilio:+1", rate=2, priority=0):  # a reply takes its turn
+        pass
+    assert time.slept == [0.5]

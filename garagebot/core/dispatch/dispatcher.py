@@ -4,7 +4,10 @@ Claiming is per row, when a send slot is free for it: one statement moves up
 to the free slots' worth of due PENDING rows onto a short lease
 (``available_at`` = now + lease, ``attempts`` + 1, ``claimed_by`` = this
 drainer), replies before bulk notices (``priority``), then oldest first, and
-at most ``policy.per_lane`` rows of one garage's channel per claim. On
+at most ``policy.per_lane`` rows of one garage's channel per claim; a channel
+that already holds ``per_lane`` rows in this drainer is passed over. The
+statement walks only the next few due rows in the index's order (never the
+whole backlog), so a claim costs the same with ten rows due or a million. On
 PostgreSQL the rows are selected ``FOR UPDATE SKIP LOCKED``, so concurrent
 drainers take disjoint rows; on SQLite the writer transaction (``BEGIN
 IMMEDIATE``) serialises the claim. Up to ``policy.concurrency`` rows are in
@@ -32,7 +35,7 @@ import socket
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, func, select, tuple_, update
 
 from garagebot.core.actor import Actor
 from garagebot.core.dispatch import outcome as oc
@@ -49,6 +52,7 @@ from garagebot.core.enums import OutboxKind, OutboxStatus
 from garagebot.core.ids import OrgId
 from garagebot.core.models import OutboxRow
 from garagebot.core.ports import PermanentSendError, SendDeferred, TransientSendError
+from garagebot.core.telemetry import NULL_TELEMETRY, Telemetry
 from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
@@ -79,6 +83,7 @@ class Dispatcher:
         policy: DispatchPolicy | None = None,
         default_locale: str = "en",
         worker_id: str | None = None,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         self.db = db
         self.renderer = renderer
@@ -87,8 +92,10 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self.default_locale = default_locale
         self.worker_id = worker_id or default_worker_id()
+        self.telemetry = telemetry
         self._finisher = Finisher(db, self.policy.lease.total_seconds())
         self._lanes: dict[tuple[str | None, str | None], asyncio.Lock] = {}
+        self._held: dict[tuple[int, str | None], int] = {}  # rows claimed here, per garage channel
 
     async def drain(self, *, stopping: Callable[[], bool] = _never) -> DrainReport:
         """Handle due rows, ``policy.concurrency`` at once, until none is due (or
@@ -137,14 +144,24 @@ class Dispatcher:
 
     async def _claim(self, limit: int, *, replies_only: bool = False) -> list[oc.Claim]:
         now = self.db.clock.now()
-        pending = (OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
-                   *((OutboxRow.priority == 0,) if replies_only else ()))
+        pending = [OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now,
+                   *((OutboxRow.priority == 0,) if replies_only else ())]
+        # Fair across garages: lanes (a garage's channel) holding ``per_lane`` rows here
+        # already are passed over, and a claim takes at most ``per_lane`` of one lane,
+        # so one garage's backlog (paced by its own number) never fills the slots.
+        full = [lane for lane, n in self._held.items() if n >= self.policy.per_lane]
+        if full:
+            pending.append(tuple_(OutboxRow.organization_id, OutboxRow.channel).not_in(full))
         order = (OutboxRow.priority, OutboxRow.available_at, OutboxRow.id)
-        # Fair across garages: at most ``per_lane`` rows of one garage's channel a
-        # claim, so one garage's backlog (paced by its own number) never fills the slots.
-        ranked = select(OutboxRow.id, func.row_number().over(
-            partition_by=(OutboxRow.organization_id, OutboxRow.channel), order_by=order,
-        ).label("rank")).where(*pending).subquery()
+        # The next due rows in the index's order (a short walk, however long the
+        # backlog), then ranked within their lane: only that short list is sorted.
+        first = select(OutboxRow.id, OutboxRow.organization_id, OutboxRow.channel,
+                       OutboxRow.priority, OutboxRow.available_at).where(*pending) \
+            .order_by(*order).limit(limit * 4).subquery()
+        ranked = select(first.c.id, func.row_number().over(
+            partition_by=(first.c.organization_id, first.c.channel),
+            order_by=(first.c.priority, first.c.available_at, first.c.id),
+        ).label("rank")).subquery()
         fair = select(ranked.c.id).where(ranked.c.rank <= self.policy.per_lane)
         due = (
             select(OutboxRow.id)
@@ -162,9 +179,22 @@ class Dispatcher:
         )
         async with self.db.raw_transaction() as session:
             rows = (await session.execute(stmt)).all()
-        return sorted((oc.Claim(*row) for row in rows), key=lambda c: c.id)
+        claims = sorted((oc.Claim(*row) for row in rows), key=lambda c: c.id)
+        for c in claims:  # held until ``_handle`` is done with it
+            self._held[(c.organization_id, c.channel)] = self._held.get((c.organization_id, c.channel), 0) + 1
+        return claims
 
     async def _handle(self, claim: oc.Claim) -> DrainReport:
+        lane = (claim.organization_id, claim.channel)  # counted in by ``_claim``
+        try:
+            return await self._handle_in_order(claim)
+        finally:
+            if (left := self._held[lane] - 1) > 0:
+                self._held[lane] = left
+            else:
+                del self._held[lane]
+
+    async def _handle_in_order(self, claim: oc.Claim) -> DrainReport:
         # One message at a time per chat, and one event at a time per garage, in
         # the order claimed (asyncio locks are FIFO).
         if claim.kind == OutboxKind.EVENT:
@@ -181,10 +211,14 @@ class Dispatcher:
 
     async def _handle_now(self, claim: oc.Claim) -> DrainReport:
         if claim.kind == OutboxKind.EVENT:
-            return await self._run_event(claim)
-        outcome = await self._attempt_send(claim)
-        await self._finish(claim, outcome)
-        return outcome.report
+            report = await self._run_event(claim)
+        else:
+            outcome = await self._attempt_send(claim)
+            await self._finish(claim, outcome)
+            report = outcome.report
+        if report.retried:  # put back to be tried again (a pacing deferral is not a retry)
+            self.telemetry.retried(claim.channel or "event")
+        return report
 
     async def _attempt_send(self, claim: oc.Claim) -> oc.Outcome:
         now = self.db.clock.now

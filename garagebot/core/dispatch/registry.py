@@ -70,7 +70,8 @@ class DispatchPolicy:
     outlast one provider call (their clients time out after 15 s) and a short
     pacing wait, not a batch: a drainer that dies leaves its rows to others after
     ``lease``. At most ``concurrency`` rows are in flight per drainer; a claim
-    takes at most ``batch_size`` rows, and ``per_lane`` of one garage's channel."""
+    takes at most ``batch_size`` rows, and ``per_lane`` of one garage's channel; a channel
+    holding ``per_lane`` rows in this drainer is passed over until one is done."""
 
     batch_size: int = 50
     lease: dt.timedelta = dt.timedelta(seconds=30)

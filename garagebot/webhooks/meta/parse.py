@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from garagebot.conversations.types import Inbound, Location, MediaKind, MediaRef
+from garagebot.core.clientlookup import NumberField
 from garagebot.core.enums import Channel, OutboxStatus
 from garagebot.webhooks.common import StatusUpdate
 
@@ -132,6 +133,14 @@ def parse_delivery(raw: Mapping[str, Any], now: dt.datetime) -> MetaDelivery:
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed WhatsApp webhook: {exc!r}") from exc
     return delivery
+
+
+def garage_number(payload: Mapping[str, Any]) -> tuple[NumberField, str] | None:
+    """The phone-number id a recorded message was sent to (for a delivery
+    recorded before its garage was known)."""
+    metadata = payload.get("metadata")
+    phone_id = metadata.get("phone_number_id") if isinstance(metadata, Mapping) else None
+    return (NumberField.META, str(phone_id)) if phone_id else None
 
 
 def inbound_from_payload(payload: Mapping[str, Any], now: dt.datetime) -> Inbound | None:

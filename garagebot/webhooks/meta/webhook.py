@@ -8,9 +8,11 @@
   engine of the garage whose Meta phone-number id it was sent to (recorded
   first; a redelivery stops there); each status is applied forward only.
   The body is read whole (in as many reads as it arrives in) up to 3 MB,
-  413 beyond. The answer is 200; 503 when processing failed, so that Meta delivers
-  again (what was processed is not processed twice); recorded deliveries
-  whose processing failed are also retried every minute.
+  413 beyond. When the garage lookup fails (the database is away) the message
+  is recorded without its garage first (200), and processed by the retries.
+  The answer is 200; 503 when processing failed or nothing could be recorded,
+  so that Meta delivers again (what was processed is not processed twice);
+  recorded deliveries whose processing failed are also retried every minute.
 """
 
 from __future__ import annotations
@@ -35,12 +37,19 @@ from garagebot.webhooks.common import (
     GarageLookup,
     apply_status,
     client_services,
+    record_or_lose,
     retry_forever,
 )
 from garagebot.webhooks.inbound import json_object, read_body
 from garagebot.webhooks.meta.api import DEFAULT_API_URL, MetaApi
 from garagebot.webhooks.meta.media import MetaMedia
-from garagebot.webhooks.meta.parse import PROVIDER, MetaMessage, inbound_from_payload, parse_delivery
+from garagebot.webhooks.meta.parse import (
+    PROVIDER,
+    MetaMessage,
+    garage_number,
+    inbound_from_payload,
+    parse_delivery,
+)
 from garagebot.webhooks.meta.signature import SIGNATURE_HEADER, verified
 
 log = logging.getLogger(__name__)
@@ -88,7 +97,12 @@ async def handle_verify(request: web.Request) -> web.Response:
 async def _process(room: MetaRoom, message: MetaMessage) -> None:
     logcontext.bind(message_id=message.inbound.event_id,
                     chat_id=logcontext.masked_address(message.inbound.sender))
-    garage = await room.garage(message.phone_number_id)
+    try:
+        garage = await room.garage(message.phone_number_id)
+    except Exception:  # logged by record_or_lose: recorded without its garage (retried), else 503
+        if await record_or_lose(room.db, message.inbound, None, "the garage lookup failed"):
+            return
+        raise
     if garage is None:
         log.warning("meta message %s to phone number id %s: no garage has it",
                     message.inbound.event_id, message.phone_number_id)
@@ -131,7 +145,8 @@ def setup_meta(app: web.Application, config: MetaConfig,
             api = MetaApi(session, config.access_token, config.api_url)
             engine = ClientEngine(d.db, client_services(d, {PROVIDER: MetaMedia(api)}))
             app[META_ROOM] = MetaRoom(config, engine, d.db, d.clock, GarageLookup(d.db))
-            retries = asyncio.create_task(retry_forever(engine, PROVIDER, inbound_from_payload))
+            retries = asyncio.create_task(retry_forever(engine, PROVIDER, inbound_from_payload,
+                                                        route=garage_number))
             yield
             retries.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,8 @@
 - Every message asks for status callbacks at PUBLIC_URL/webhooks/twilio/status.
 - 429 and 5xx are transient (the dispatcher retries); other refusals are
   permanent, with Twilio's error code in the reason.
-- Paced per sending number: Twilio releases a long code's SMS at 1 segment a
+- Paced per sending number (``Pacer.turn``: one call at a time, answered before
+  the next starts): Twilio releases a long code's SMS at 1 segment a
   second (toll-free 3, short codes 30+; WhatsApp senders 10 messages a second
   by default). A garage with a faster sender sets ``twilio_sms_per_second`` /
   ``twilio_whatsapp_per_second`` in its settings. The Messages API has no
@@ -109,9 +110,10 @@ class TwilioSender:
 
     async def _create(self, form: dict[str, str], rate: float, *, defer: bool = True,
                       priority: int = 0) -> str:
-        await self.pacer.acquire(f"twilio:{form['From']}", rate, defer=defer, priority=priority)
         try:
-            created = await self.api.create_message(form)
+            # One call at a time per sending number, answered before the next starts.
+            async with self.pacer.turn(f"twilio:{form['From']}", rate, defer=defer, priority=priority):
+                created = await self.api.create_message(form)
         except TwilioApiError as exc:
             if exc.transient:
                 raise TransientSendError(str(exc), retry_after_seconds=exc.retry_after) from exc

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from garagebot.app.transports import DryRunTransport
 from garagebot.core import notify
 from garagebot.core.billing import subscribers as billing_subscribers
-from garagebot.core.dispatch import Dispatcher, Subscribers, Transports
+from garagebot.core.dispatch import Subscribers, Transports
 from garagebot.core.enums import OutboxKind
 from garagebot.core.i18n import Translator
 from garagebot.core.models import OutboxRow
@@ -17,7 +17,7 @@ from garagebot.core.uow import Database
 from garagebot.core.work import subscribers as work_subscribers
 from tests.conversations.chat import Sent, translator
 from tests.conversations.staff.support import StaffChat
-from tests.core.notify.harness import CONFIG
+from tests.core.notify.harness import CONFIG, SettlingDispatcher
 
 
 async def drain(db: Database) -> None:
@@ -26,7 +26,7 @@ async def drain(db: Database) -> None:
     notify.register(subscribers, CONFIG)
     work_subscribers.register(subscribers)
     billing_subscribers.register(subscribers)
-    await Dispatcher(db, Translator.load(), Transports(DryRunTransport()), subscribers).drain()
+    await SettlingDispatcher(db, Translator.load(), Transports(DryRunTransport()), subscribers).drain()
 
 
 async def told(db: Database, person: StaffChat, key_prefix: str = "floor.told_") -> list[Sent]:

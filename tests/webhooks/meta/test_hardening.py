@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import pytest
 from aiohttp import web
 from sqlalchemy import select
 
@@ -18,9 +19,10 @@ from garagebot.app.settings import Settings
 from garagebot.core.enums import SessionStatus
 from garagebot.core.models import InboundEvent
 from garagebot.core.uow import Database
-from garagebot.webhooks.common import ChannelDeps
+from garagebot.webhooks.common import ChannelDeps, retry_unprocessed
 from garagebot.webhooks.meta.api import MetaApi
-from garagebot.webhooks.meta.webhook import MAX_BODY, MetaConfig, setup_meta
+from garagebot.webhooks.meta.parse import PROVIDER, garage_number, inbound_from_payload
+from garagebot.webhooks.meta.webhook import MAX_BODY, META_ROOM, MetaConfig, setup_meta
 from tests.conftest import Staff
 from tests.conversations.client.harness import PUBLIC_URL, SECRET, outbox_to, translator, visit
 from tests.fakes import FakeClock
@@ -166,3 +168,30 @@ async def test_with_the_database_down_the_answer_is_a_503_so_meta_delivers_again
     finally:
         await down.dispose()
     assert resp.status == 503
+
+
+async def test_a_failed_garage_lookup_records_the_message_and_the_retry_answers_it(
+    meta: MetaHarness, staff: Staff, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    v = await visit(meta.db, staff, path=(S.DIAGNOSING,))
+    room = meta.client.app[META_ROOM]
+
+    async def lookup_fails(*_args: object) -> None:
+        raise ConnectionResetError("the database restarted")
+
+    monkeypatch.setattr(room.garages, "find", lookup_fails)
+    status, raw = await meta.send("text", v.phone)
+    monkeypatch.undo()
+
+    assert status == 200  # recorded first: nothing for Meta to deliver again
+    event = await recorded(meta, first_message_id(raw))
+    assert event is not None
+    assert (event.organization_id, event.processed_at) == (None, None)
+    assert await outbox_to(meta.db, v.phone) == []
+
+    clock.advance(minutes=2)
+    assert await retry_unprocessed(room.engine, PROVIDER, inbound_from_payload, route=garage_number) >= 1
+    event = await recorded(meta, first_message_id(raw))
+    assert event is not None
+    assert event.processed_at is not None
+    assert len(await outbox_to(meta.db, v.phone)) == 1

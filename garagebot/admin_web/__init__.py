@@ -16,6 +16,7 @@ from garagebot.admin_web import (
     bookings,
     calendar,
     config_billing,
+    config_documents,
     config_file,
     config_notices,
     config_templates,
@@ -45,5 +46,5 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     setup_rendering(app)
     for module in (signin, home, board, sessions, session_actions, session_billing, requests, bookings,
                    calendar, alerts, records, staff, settings, config_templates, config_billing,
-                   config_notices, config_file, audit, simulator, documents, inspections):
+                   config_notices, config_documents, config_file, audit, simulator, documents, inspections):
         module.add_routes(app)

@@ -39,7 +39,8 @@ def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:
             ("/calendar?view=week&day=2026-11-23", MANAGERS | {"advisor"}),
             ("/audit?verify=1&entity=user", OWNERS), ("/clients?q=07", MANAGERS | {"advisor"}),
             ("/settings/templates", MANAGERS | {"lead"}), ("/settings/templates/new", MANAGERS | {"lead"}),
-            ("/settings/billing", OWNERS), ("/settings/notifications", OWNERS), ("/settings/documents", OWNERS),
+            ("/settings/billing", OWNERS), ("/settings/notifications", OWNERS),
+            ("/settings/documents", OWNERS),
             ("/settings/config", MANAGERS)]
 
 

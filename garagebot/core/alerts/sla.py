@@ -1,0 +1,98 @@
+"""The SLA check (every few minutes): a session past a target is told once to
+its advisor and the leads; still past it ``escalate_after_minutes`` later, it
+is told once to the managers. Each message has the button that opens the
+session; quiet hours hold them (``notify.staff.tell``).
+
+Once: a breach is a unique ``sla_breach`` row (session, stage, marker), and
+the escalation a conditional UPDATE of its ``escalated_at``, both in the unit
+of work that queues the messages. A breach found over before its escalation
+(the car moved on) is marked resolved and never escalated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from garagebot.core.actor import Actor
+from garagebot.core.alerts.breaches import Found, Limits, find_breaches, stage_due
+from garagebot.core.alerts.settings import schedule_settings
+from garagebot.core.enums import Role
+from garagebot.core.ids import OrgId
+from garagebot.core.models import RepairSession, SlaBreach, Vehicle
+from garagebot.core.notify.staff import local_when, open_choice, people_by_id, people_in, tell
+from garagebot.core.notify.staff_rules import LEADS, MANAGERS
+from garagebot.core.permissions import Permission
+from garagebot.core.repair.sla import sla_targets
+from garagebot.core.uow import Database, UnitOfWork
+
+ESCALATION_BATCH = 200
+
+
+async def _new(uow: UnitOfWork, found: Sequence[Found]) -> list[Found]:
+    """The breaches not recorded yet, recorded now."""
+    if not found:
+        return []
+    have = set((await uow.session.execute(select(
+        SlaBreach.session_id, SlaBreach.stage, SlaBreach.marker).where(
+        SlaBreach.organization_id == uow.org_id,
+        SlaBreach.session_id.in_([f.session_id for f in found])))).all())
+    fresh = [f for f in found if (f.session_id, f.stage.value, f.marker) not in have]
+    uow.session.add_all([SlaBreach(organization_id=uow.org_id, session_id=f.session_id, stage=f.stage.value,
+                                   marker=f.marker, breached_at=uow.now) for f in fresh])
+    await uow.session.flush()  # a racing writer's same row fails this unit of work: nothing is sent twice
+    return fresh
+
+
+async def _tell(uow: UnitOfWork, f: Found, zone: str, people_key: str, managers: bool) -> int:
+    if managers:
+        people = await people_in(uow, MANAGERS, Permission.VIEW_REPORTS)
+    else:
+        people = [*await people_by_id(uow, [f.advisor_id]),
+                  *await people_in(uow, LEADS, Permission.DECIDE_EXCEPTION)]
+        if f.advisor_id is None or not people:
+            people += await people_in(uow, (Role.ADVISOR,), Permission.INTAKE)
+    return await tell(uow, people, f"{people_key}_{f.stage.value}",
+                      lambda loc: {"number": f.number, "plate": f.plate, "due": local_when(f.due, zone, loc)},
+                      open_choice("ses", f.session_id))
+
+
+async def _escalate(uow: UnitOfWork, limits: Limits, escalate: dt.timedelta, zone: str) -> int:
+    """Escalate the breaches open ``escalate`` or longer that still hold; resolve the others."""
+    rs = RepairSession
+    rows = (await uow.session.execute(
+        select(SlaBreach.id, SlaBreach.stage, SlaBreach.marker, rs.id, rs.number, rs.status, rs.opened_at,
+               rs.status_changed_at, rs.eta, rs.advisor_id, Vehicle.plate)
+        .join(rs, rs.id == SlaBreach.session_id).outerjoin(Vehicle, Vehicle.id == rs.vehicle_id)
+        .where(SlaBreach.organization_id == uow.org_id, SlaBreach.escalated_at.is_(None),
+               SlaBreach.resolved_at.is_(None), SlaBreach.breached_at <= uow.now - escalate)
+        .order_by(SlaBreach.breached_at).limit(ESCALATION_BATCH))).all()
+    queued = 0
+    for bid, stage, marker, sid, number, status, opened, changed, eta, advisor, plate in rows:
+        due = stage_due(status, opened, changed, eta, limits)
+        holds = due is not None and due[0].value == stage and str(int(due[1].timestamp())) == marker
+        column = SlaBreach.escalated_at if holds else SlaBreach.resolved_at
+        won = (await uow.session.execute(update(SlaBreach).where(
+            SlaBreach.id == bid, SlaBreach.escalated_at.is_(None), SlaBreach.resolved_at.is_(None))
+            .values({column: uow.now}).returning(SlaBreach.id))).first()
+        if won is not None and holds and due is not None:
+            queued += await _tell(uow, Found(sid, number, plate or "", advisor, due[0], due[1]), zone,
+                                  "schedule.escalated", managers=True)
+    return queued
+
+
+async def check_sla(db: Database, org_id: int, now: dt.datetime) -> int:
+    """One SLA check of one garage: new breaches told, old ones escalated; messages queued."""
+    async with db.unit_of_work(Actor.system(OrgId(org_id))) as uow:
+        org = await uow.organization()
+        settings = schedule_settings(org.settings)
+        limits = Limits.of(await sla_targets(uow.session, OrgId(org_id)), settings)
+        queued = 0
+        for f in await _new(uow, await find_breaches(uow.session, org_id, limits, now)):
+            queued += await _tell(uow, f, org.timezone, "schedule.breach", managers=False)
+        if settings.escalate_after_minutes > 0:
+            queued += await _escalate(uow, limits, dt.timedelta(minutes=settings.escalate_after_minutes),
+                                      org.timezone)
+        return queued

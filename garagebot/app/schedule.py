@@ -4,9 +4,9 @@
 (``core.schedule.tick``) runs once a minute:
 
 * with Redis, in ``garagebot worker``: an arq worker whose cron job calls it
-  (``scheduler_worker``); arq's own cron key keeps two workers from both
-  starting the same minute's tick, and the database claim keeps any run
-  from happening twice whatever Redis does;
+  (``scheduler_worker``). Every worker ticks (the cron job is not unique in
+  Redis): the database claim alone decides which of them runs a period, so
+  nothing depends on Redis keeping a key;
 * without Redis, in the web process (``garagebot serve`` / ``demo``): an
   asyncio task (``SchedulerLoop``).
 """
@@ -119,7 +119,7 @@ async def scheduler_worker(runtime: Runtime, registry: Registry,
     worker = Worker(
         functions=[], queue_name=f"{runtime.settings.queue_name}:scheduler",
         cron_jobs=[cron(_cron_tick, name="scheduler_tick", second=_seconds(seconds),
-                        microsecond=0, run_at_startup=True, unique=True, timeout=3600)],
+                        microsecond=0, unique=False, timeout=3600)],
         redis_settings=RedisSettings.from_dsn(runtime.settings.redis_url), handle_signals=False,
         ctx={"runtime": runtime, "registry": registry}, poll_delay=0.2, keep_result=0,
     )

@@ -25,6 +25,7 @@ from garagebot.core.billing.settings import DEFAULT_DISCOUNT_LIMITS, DEFAULT_TAX
 from garagebot.core.errors import DomainError, InvalidInput
 from garagebot.core.garage_config.export import current_billing, current_whatsapp
 from garagebot.core.garage_config.parse import parse_config
+from garagebot.core.garage_config.schedule import apply_schedule
 from garagebot.core.garage_config.schema import BillingConfig, GarageConfig, Problem, TemplateConfig
 from garagebot.core.ids import TemplateId
 from garagebot.core.messaging import set_whatsapp_template
@@ -100,13 +101,17 @@ def _sections(config: GarageConfig) -> list[tuple[str, Section]]:
         out.append(("templates", lambda uow, problems: _templates(uow, templates, problems)))
     if config.whatsapp_templates is not None:
         out.append(("whatsapp_templates", lambda uow, problems: _whatsapp(uow, config, problems)))
+    if config.schedule is not None:
+        schedule = config.schedule
+        out.append(("schedule", lambda uow, _p: apply_schedule(uow, schedule)))
     return out
 
 
 def _line_of(config: GarageConfig, section: str) -> int:
     lines = {"billing": config.billing.line if config.billing else 0,
              "sla": config.sla.line if config.sla else 0,
-             "notifications": config.notifications_line, "qc_items": config.qc_line}
+             "notifications": config.notifications_line, "qc_items": config.qc_line,
+             "schedule": config.schedule_line}
     return lines.get(section, 1) or 1
 
 

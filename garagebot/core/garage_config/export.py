@@ -12,9 +12,11 @@ from typing import cast
 import yaml
 from sqlalchemy import select
 
+from garagebot.core.alerts.settings import schedule_settings
 from garagebot.core.billing.enums import TaxCategory
 from garagebot.core.billing.settings import billing_settings
 from garagebot.core.enums import Role
+from garagebot.core.garage_config.schedule import schedule_doc
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
     BillingConfig,
@@ -50,7 +52,7 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         templates=templates, qc_items=tuple(qc_items_of(org)), billing=current_billing(org),
         sla=SlaConfig(org.sla_diagnose_minutes, org.sla_repair_minutes),
         client_step_updates=step_updates_enabled(org.settings),
-        whatsapp_templates=current_whatsapp(org),
+        whatsapp_templates=current_whatsapp(org), schedule=schedule_settings(org.settings),
     )
 
 
@@ -137,5 +139,7 @@ def to_yaml(config: GarageConfig) -> str:
         ]
     if config.whatsapp_templates is not None:
         doc["whatsapp_templates"] = _whatsapp(config.whatsapp_templates)
+    if config.schedule is not None:
+        doc["schedule"] = schedule_doc(config.schedule)
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + body

@@ -17,6 +17,7 @@ import yaml
 from garagebot.core.billing.enums import BillingMode, LineKind, TaxCategory
 from garagebot.core.enums import Role, Skill
 from garagebot.core.garage_config.nodes import Reader, compose, line_of
+from garagebot.core.garage_config.schedule import parse_schedule
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
     BillingConfig,
@@ -29,7 +30,8 @@ from garagebot.core.garage_config.schema import (
 )
 from garagebot.core.work.templates import ChecklistItemSpec, StepSpec
 
-SECTIONS = ("version", "templates", "qc_items", "billing", "sla", "notifications", "whatsapp_templates")
+SECTIONS = ("version", "templates", "qc_items", "billing", "sla", "notifications", "whatsapp_templates",
+            "schedule")
 _TEMPLATE = ("code", "name_en", "name_ar", "active", "steps")
 _STEP = ("name_en", "name_ar", "skill", "minutes", "parallel_group", "assembly", "attachments", "price",
          "checklist")
@@ -62,6 +64,8 @@ def parse_config(text: str) -> tuple[GarageConfig, list[Problem]]:
         client_step_updates=_step_updates(r, notes) if notes is not None else None,
         notifications_line=line_of(notes) if notes is not None else 0,
         whatsapp_templates=_whatsapp(r, top["whatsapp_templates"]) if "whatsapp_templates" in top else None,
+        schedule=parse_schedule(r, top["schedule"]) if "schedule" in top else None,
+        schedule_line=line_of(top["schedule"]) if "schedule" in top else 0,
     )
     return config, r.problems
 

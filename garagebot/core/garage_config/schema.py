@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from garagebot.core.alerts.settings import ScheduleSettings
 from garagebot.core.work.templates import StepSpec
 
 FORMAT_VERSION = 1
@@ -89,6 +90,8 @@ class GarageConfig:
     client_step_updates: bool | None = None
     notifications_line: int = 0
     whatsapp_templates: tuple[WhatsAppTemplateConfig, ...] | None = None
+    schedule: ScheduleSettings | None = None  # the ``schedule`` section (core.garage_config.schedule)
+    schedule_line: int = 0
 
 
 def exact(value: Decimal) -> str:

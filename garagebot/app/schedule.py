@@ -127,7 +127,8 @@ async def scheduler_worker(runtime: Runtime, registry: Registry,
     try:
         yield worker
     finally:
-        await worker.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        task.cancel()  # no new ticks; a tick in flight finishes (cancelling it midway would strand
+        with contextlib.suppress(asyncio.CancelledError):  # its database connection)
             await task
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+        await worker.close()

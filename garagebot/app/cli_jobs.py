@@ -34,13 +34,13 @@ async def jobs_list(settings: Settings, args: argparse.Namespace) -> int:
     async with open_runtime(settings, in_process_drain=False) as rt:
         only = [(await find_garage(rt.db, args.org)).id] if args.org else None
         rows = await job_statuses(rt.db, registry, await garages(rt.db, only))
-    print(f"{'garage':<16} {'job':<20} {'cadence':<18} {'last run':<44} next run")
+    print(f"{'garage':<16} {'job':<20} {'cadence':<18} {'last run':<48} next run")
     for r in rows:
         zone = r.garage.zone
         last = "never" if r.last is None else (
             f"{_local(r.last.started_at, zone)} {r.last.status}"
             f"{' (by hand)' if r.last.manual else ''}, {r.last.queued} queued")
-        print(f"{r.garage.slug:<16} {r.job:<20} {r.cadence:<18} {last:<44} {_local(r.next_run, zone)}")
+        print(f"{r.garage.slug:<16} {r.job:<20} {r.cadence:<18} {last:<48} {_local(r.next_run, zone)}")
     return 0
 
 

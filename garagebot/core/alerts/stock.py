@@ -51,7 +51,8 @@ async def daily_stock_list(db: Database, org_id: int, now: dt.datetime) -> int:
         short = sum(1 for i in items if i.shortage_alerted)
 
         def params(loc: str) -> dict[str, object]:
-            lines = [f"• {localized(loc, i.name_en, i.name_ar)} ({i.sku}): {avail} / {show(i.min_level)}"
+            lines = [f"• {localized(loc, i.name_en, i.name_ar)} ({i.sku}): {avail}"
+                     + (f" / {show(i.min_level)}" if i.low_stock_alerted else "")
                      + (f" ⟵ {demand}" if i.shortage_alerted else "") for i, avail, demand in rows]
             return {"low": low, "short": short, "lines": _more(lines, len(items))}
 

@@ -81,7 +81,7 @@ async def run(args: argparse.Namespace) -> None:
             sessions = (await s.execute(select(func.count()).select_from(RepairSession))).scalar_one()
             active = (await s.execute(select(func.count()).select_from(RepairSession).where(
                 text("status NOT IN ('DELIVERED', 'CANCELLED')")))).scalar_one()
-        print(f"{len(orgs)} garages, {sessions:,} sessions, {active:,} active")
+        print(f"{len(orgs)} garages, {sessions:,} sessions, {active:,} active", flush=True)
         print(f"{'round':<26} {'all garages s':>14} {'slowest garage ms':>18} {'queued':>8}")
         for i in range(args.rounds):
             label = "first (all breaches new)" if i == 0 else "steady state"
@@ -89,7 +89,7 @@ async def run(args: argparse.Namespace) -> None:
                 clock.offset += dt.timedelta(minutes=args.escalate_after)
                 label = "escalation"
             total, slowest, queued = await _round(db, orgs)
-            print(f"{label:<26} {total:>14.3f} {slowest * 1000:>18.1f} {queued:>8}")
+            print(f"{label:<26} {total:>14.3f} {slowest * 1000:>18.1f} {queued:>8}", flush=True)
         if args.explain:
             await _explain(db, orgs[-1])
     finally:

@@ -12,9 +12,10 @@ of work that queues the messages. A breach found over before its escalation
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from garagebot.core.actor import Actor
 from garagebot.core.alerts.breaches import Found, Limits, find_breaches, stage_due
@@ -22,7 +23,7 @@ from garagebot.core.alerts.settings import schedule_settings
 from garagebot.core.enums import Role
 from garagebot.core.ids import OrgId
 from garagebot.core.models import RepairSession, SlaBreach, Vehicle
-from garagebot.core.notify.staff import local_when, open_choice, people_by_id, people_in, tell
+from garagebot.core.notify.staff import Person, local_when, open_choice, people_by_id, people_in, tell
 from garagebot.core.notify.staff_rules import LEADS, MANAGERS
 from garagebot.core.permissions import Permission
 from garagebot.core.repair.sla import sla_targets
@@ -46,22 +47,41 @@ async def _new(uow: UnitOfWork, found: Sequence[Found]) -> list[Found]:
     return fresh
 
 
-async def _tell(uow: UnitOfWork, f: Found, zone: str, people_key: str, managers: bool) -> int:
-    if managers:
-        people = await people_in(uow, MANAGERS, Permission.VIEW_REPORTS)
-    else:
-        people = [*await people_by_id(uow, [f.advisor_id]),
-                  *await people_in(uow, LEADS, Permission.DECIDE_EXCEPTION)]
-        if f.advisor_id is None or not people:
-            people += await people_in(uow, (Role.ADVISOR,), Permission.INTAKE)
-    return await tell(uow, people, f"{people_key}_{f.stage.value}",
+class _Audience:
+    """Who hears of breaches, read once per run (a first run may find hundreds)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._cache: dict[object, list[Person]] = {}
+
+    async def _get(self, key: object, load: Callable[[], Awaitable[list[Person]]]) -> list[Person]:
+        if key not in self._cache:
+            self._cache[key] = await load()
+        return self._cache[key]
+
+    async def breach(self, advisor_id: int | None) -> list[Person]:
+        """The session's advisor (else the intake staff) and the leads."""
+        uow = self.uow
+        advisor = await self._get(("advisor", advisor_id), lambda: people_by_id(uow, [advisor_id]))
+        if not advisor:
+            advisor = await self._get("intake", lambda: people_in(uow, (Role.ADVISOR,), Permission.INTAKE))
+        leads = await self._get("leads", lambda: people_in(uow, LEADS, Permission.DECIDE_EXCEPTION))
+        return [*advisor, *leads]
+
+    async def managers(self) -> list[Person]:
+        return await self._get("managers", lambda: people_in(self.uow, MANAGERS, Permission.VIEW_REPORTS))
+
+
+async def _tell(audience: _Audience, f: Found, zone: str, key: str, managers: bool) -> int:
+    people = await audience.managers() if managers else await audience.breach(f.advisor_id)
+    return await tell(audience.uow, people, f"{key}_{f.stage.value}",
                       lambda loc: {"number": f.number, "plate": f.plate, "due": local_when(f.due, zone, loc)},
                       open_choice("ses", f.session_id))
 
 
-async def _escalate(uow: UnitOfWork, limits: Limits, escalate: dt.timedelta, zone: str) -> int:
+async def _escalate(audience: _Audience, limits: Limits, escalate: dt.timedelta, zone: str) -> int:
     """Escalate the breaches open ``escalate`` or longer that still hold; resolve the others."""
-    rs = RepairSession
+    uow, rs = audience.uow, RepairSession
     rows = (await uow.session.execute(
         select(SlaBreach.id, SlaBreach.stage, SlaBreach.marker, rs.id, rs.number, rs.status, rs.opened_at,
                rs.status_changed_at, rs.eta, rs.advisor_id, Vehicle.plate)
@@ -69,18 +89,30 @@ async def _escalate(uow: UnitOfWork, limits: Limits, escalate: dt.timedelta, zon
         .where(SlaBreach.organization_id == uow.org_id, SlaBreach.escalated_at.is_(None),
                SlaBreach.resolved_at.is_(None), SlaBreach.breached_at <= uow.now - escalate)
         .order_by(SlaBreach.breached_at).limit(ESCALATION_BATCH))).all()
-    queued = 0
+    holding: dict[int, Found] = {}
+    cleared: list[int] = []
     for bid, stage, marker, sid, number, status, opened, changed, eta, advisor, plate in rows:
         due = stage_due(status, opened, changed, eta, limits)
-        holds = due is not None and due[0].value == stage and str(int(due[1].timestamp())) == marker
-        column = SlaBreach.escalated_at if holds else SlaBreach.resolved_at
-        won = (await uow.session.execute(update(SlaBreach).where(
-            SlaBreach.id == bid, SlaBreach.escalated_at.is_(None), SlaBreach.resolved_at.is_(None))
-            .values({column: uow.now}).returning(SlaBreach.id))).first()
-        if won is not None and holds and due is not None:
-            queued += await _tell(uow, Found(sid, number, plate or "", advisor, due[0], due[1]), zone,
-                                  "schedule.escalated", managers=True)
+        if due is not None and due[0].value == stage and str(int(due[1].timestamp())) == marker:
+            holding[bid] = Found(sid, number, plate or "", advisor, due[0], due[1])
+        else:
+            cleared.append(bid)
+    await _settle(uow, cleared, SlaBreach.resolved_at)
+    queued = 0
+    for bid in await _settle(uow, list(holding), SlaBreach.escalated_at):
+        queued += await _tell(audience, holding[bid], zone, "schedule.escalated", managers=True)
     return queued
+
+
+async def _settle(uow: UnitOfWork, ids: Sequence[int],
+                  column: InstrumentedAttribute[dt.datetime | None]) -> list[int]:
+    """Set ``column`` of the breaches ``ids`` still open (one statement); the ids this call settled."""
+    if not ids:
+        return []
+    won = await uow.session.execute(update(SlaBreach).where(
+        SlaBreach.id.in_(list(ids)), SlaBreach.escalated_at.is_(None), SlaBreach.resolved_at.is_(None))
+        .values({column: uow.now}).returning(SlaBreach.id).execution_options(synchronize_session=False))
+    return sorted(int(i) for i in won.scalars().all())
 
 
 async def check_sla(db: Database, org_id: int, now: dt.datetime) -> int:
@@ -89,10 +121,10 @@ async def check_sla(db: Database, org_id: int, now: dt.datetime) -> int:
         org = await uow.organization()
         settings = schedule_settings(org.settings)
         limits = Limits.of(await sla_targets(uow.session, OrgId(org_id)), settings)
-        queued = 0
+        queued, audience = 0, _Audience(uow)
         for f in await _new(uow, await find_breaches(uow.session, org_id, limits, now)):
-            queued += await _tell(uow, f, org.timezone, "schedule.breach", managers=False)
+            queued += await _tell(audience, f, org.timezone, "schedule.breach", managers=False)
         if settings.escalate_after_minutes > 0:
-            queued += await _escalate(uow, limits, dt.timedelta(minutes=settings.escalate_after_minutes),
+            queued += await _escalate(audience, limits, dt.timedelta(minutes=settings.escalate_after_minutes),
                                       org.timezone)
         return queued

@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column('organization_id', _ID, nullable=False),
         sa.Column('session_id', _ID, nullable=False),
         sa.Column('stage', sa.String(length=32), nullable=False),
-        sa.Column('marker', sa.String(length=64), nullable=False),
+        sa.Column('since', sa.DateTime(timezone=True), nullable=False),
         sa.Column('breached_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
@@ -55,8 +55,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['session_id'], ['repair_session.id'],
                                 name=op.f('fk_sla_breach_session_id_repair_session')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_breach')),
-        sa.UniqueConstraint('organization_id', 'session_id', 'stage', 'marker',
-                            name=op.f('uq_sla_breach_organization_id_session_id_stage_marker')),
+        sa.UniqueConstraint('organization_id', 'session_id', 'stage', 'since',
+                            name=op.f('uq_sla_breach_organization_id_session_id_stage_since')),
     )
     op.create_index('ix_sla_breach_open', 'sla_breach', ['organization_id', 'breached_at'], unique=False,
                     postgresql_where=_OPEN, sqlite_where=_OPEN)

@@ -10,8 +10,10 @@ Stages, each with the time it counts from:
 
 A stage whose setting is 0 is not checked. The query reads the garage's
 active sessions through the board's partial index (the same predicate as
-``ix_repair_session_active_board``) and narrows them in SQL by each stage's
-due time, so a run costs what the garage's open cars cost, not its history.
+``ix_repair_session_active_board``), narrows them in SQL by each stage's due
+time and leaves out those already told (an anti-join on ``sla_breach``'s
+unique key), so a run costs what the garage's open cars cost, not its
+history, and a run that finds nothing new reads nothing more.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.alerts.settings import ScheduleSettings
 from garagebot.core.enums import SessionStatus as S
-from garagebot.core.models import RepairSession, Vehicle
+from garagebot.core.models import RepairSession, SlaBreach, Vehicle
 from garagebot.core.models.repair import ACTIVE_SESSION_SQL
 from garagebot.core.repair.sla import SlaTargets
 
@@ -63,33 +65,55 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A session past ``stage`` since ``due``; ``marker`` names this occurrence."""
+    """A session past ``stage`` since ``due``; ``since`` (what the stage counts
+    from: the opening, the status's start, the promised ETA) names this
+    occurrence: the same stage entered again, or a new ETA, is a new one."""
 
     session_id: int
     number: str
     plate: str
     advisor_id: int | None
     stage: Stage
+    since: dt.datetime
     due: dt.datetime
 
-    @property
-    def marker(self) -> str:
-        return str(int(self.due.timestamp()))
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    stage: Stage
+    since: dt.datetime
+    due: dt.datetime
 
 
 def stage_due(status: str, opened_at: dt.datetime, changed_at: dt.datetime, eta: dt.datetime | None,
-              limits: Limits) -> tuple[Stage, dt.datetime] | None:
-    """The stage a session in ``status`` is timed against, and when it is due."""
+              limits: Limits) -> Timing | None:
+    """The stage a session in ``status`` is timed against, from when, and when it is due."""
     state = S(status)
     if state in (S.NEW, S.DIAGNOSING):
-        return None if limits.diagnose is None else (Stage.DIAGNOSIS, opened_at + limits.diagnose)
+        if limits.diagnose is None:
+            return None
+        return Timing(Stage.DIAGNOSIS, opened_at, opened_at + limits.diagnose)
     if state in (S.IN_PROGRESS, S.QA_CHECK):
         if eta is not None:
-            return Stage.REPAIR, eta
-        return None if limits.repair is None else (Stage.REPAIR, opened_at + limits.repair)
+            return Timing(Stage.REPAIR, eta, eta)
+        return None if limits.repair is None else Timing(Stage.REPAIR, opened_at, opened_at + limits.repair)
     stage = _WAITS.get(state)
     wait = limits.waits.get(stage) if stage is not None else None
-    return None if stage is None or wait is None else (stage, changed_at + wait)
+    return None if stage is None or wait is None else Timing(stage, changed_at, changed_at + wait)
+
+
+def _told() -> ColumnElement[bool]:
+    """A breach of the session's current stage occurrence is recorded (the same
+    stage and ``since`` as ``stage_due``, written in SQL)."""
+    rs = RepairSession
+    diagnosing, working = (S.NEW.value, S.DIAGNOSING.value), (S.IN_PROGRESS.value, S.QA_CHECK.value)
+    stage = case((rs.status.in_(diagnosing), literal(Stage.DIAGNOSIS.value)),
+                 (rs.status.in_(working), literal(Stage.REPAIR.value)),
+                 *((rs.status == state.value, literal(st.value)) for state, st in _WAITS.items()))
+    since = case((rs.status.in_(diagnosing), rs.opened_at),
+                 (rs.status.in_(working), func.coalesce(rs.eta, rs.opened_at)), else_=rs.status_changed_at)
+    return exists().where(SlaBreach.organization_id == rs.organization_id, SlaBreach.session_id == rs.id,
+                          SlaBreach.stage == stage, SlaBreach.since == since)
 
 
 def _predicate(limits: Limits, now: dt.datetime) -> ColumnElement[bool]:
@@ -110,16 +134,16 @@ def _predicate(limits: Limits, now: dt.datetime) -> ColumnElement[bool]:
 
 
 async def find_breaches(session: AsyncSession, org_id: int, limits: Limits, now: dt.datetime) -> list[Found]:
-    """The garage's active sessions past their stage's due time, now."""
+    """The garage's active sessions past their stage's due time now, not told yet."""
     rs = RepairSession
     stmt = (select(rs.id, rs.number, rs.status, rs.opened_at, rs.status_changed_at, rs.eta, rs.advisor_id,
                    Vehicle.plate)
             .outerjoin(Vehicle, Vehicle.id == rs.vehicle_id)
             .where(rs.organization_id == org_id, text(ACTIVE_SESSION_SQL),
-                   _predicate(limits, now)))
+                   _predicate(limits, now), ~_told()))
     found: list[Found] = []
     for sid, number, status, opened, changed, eta, advisor, plate in (await session.execute(stmt)).all():
-        due = stage_due(status, opened, changed, eta, limits)
-        if due is not None and due[1] < now:
-            found.append(Found(int(sid), str(number), str(plate or ""), advisor, due[0], due[1]))
+        t = stage_due(status, opened, changed, eta, limits)
+        if t is not None and t.due < now:
+            found.append(Found(int(sid), str(number), str(plate or ""), advisor, t.stage, t.since, t.due))
     return found

@@ -26,25 +26,19 @@ from garagebot.core.models import RepairSession, SlaBreach, Vehicle
 from garagebot.core.notify.staff import Person, local_when, open_choice, people_by_id, people_in, tell
 from garagebot.core.notify.staff_rules import LEADS, MANAGERS
 from garagebot.core.permissions import Permission
-from garagebot.core.repair.sla import sla_targets
+from garagebot.core.repair.sla import SlaTargets
 from garagebot.core.uow import Database, UnitOfWork
 
 ESCALATION_BATCH = 200
 
 
-async def _new(uow: UnitOfWork, found: Sequence[Found]) -> list[Found]:
-    """The breaches not recorded yet, recorded now."""
-    if not found:
-        return []
-    have = set((await uow.session.execute(select(
-        SlaBreach.session_id, SlaBreach.stage, SlaBreach.marker).where(
-        SlaBreach.organization_id == uow.org_id,
-        SlaBreach.session_id.in_([f.session_id for f in found])))).all())
-    fresh = [f for f in found if (f.session_id, f.stage.value, f.marker) not in have]
+async def _record(uow: UnitOfWork, found: Sequence[Found]) -> Sequence[Found]:
+    """Record the new breaches (``find_breaches`` left out those told before);
+    a racing writer's same row fails this unit of work, so nothing is told twice."""
     uow.session.add_all([SlaBreach(organization_id=uow.org_id, session_id=f.session_id, stage=f.stage.value,
-                                   marker=f.marker, breached_at=uow.now) for f in fresh])
-    await uow.session.flush()  # a racing writer's same row fails this unit of work: nothing is sent twice
-    return fresh
+                                   since=f.since, breached_at=uow.now) for f in found])
+    await uow.session.flush()
+    return found
 
 
 class _Audience:
@@ -83,7 +77,7 @@ async def _escalate(audience: _Audience, limits: Limits, escalate: dt.timedelta,
     """Escalate the breaches open ``escalate`` or longer that still hold; resolve the others."""
     uow, rs = audience.uow, RepairSession
     rows = (await uow.session.execute(
-        select(SlaBreach.id, SlaBreach.stage, SlaBreach.marker, rs.id, rs.number, rs.status, rs.opened_at,
+        select(SlaBreach.id, SlaBreach.stage, SlaBreach.since, rs.id, rs.number, rs.status, rs.opened_at,
                rs.status_changed_at, rs.eta, rs.advisor_id, Vehicle.plate)
         .join(rs, rs.id == SlaBreach.session_id).outerjoin(Vehicle, Vehicle.id == rs.vehicle_id)
         .where(SlaBreach.organization_id == uow.org_id, SlaBreach.escalated_at.is_(None),
@@ -91,10 +85,10 @@ async def _escalate(audience: _Audience, limits: Limits, escalate: dt.timedelta,
         .order_by(SlaBreach.breached_at).limit(ESCALATION_BATCH))).all()
     holding: dict[int, Found] = {}
     cleared: list[int] = []
-    for bid, stage, marker, sid, number, status, opened, changed, eta, advisor, plate in rows:
-        due = stage_due(status, opened, changed, eta, limits)
-        if due is not None and due[0].value == stage and str(int(due[1].timestamp())) == marker:
-            holding[bid] = Found(sid, number, plate or "", advisor, due[0], due[1])
+    for bid, stage, since, sid, number, status, opened, changed, eta, advisor, plate in rows:
+        t = stage_due(status, opened, changed, eta, limits)
+        if t is not None and t.stage.value == stage and t.since == since:
+            holding[bid] = Found(sid, number, plate or "", advisor, t.stage, t.since, t.due)
         else:
             cleared.append(bid)
     await _settle(uow, cleared, SlaBreach.resolved_at)
@@ -120,9 +114,9 @@ async def check_sla(db: Database, org_id: int, now: dt.datetime) -> int:
     async with db.unit_of_work(Actor.system(OrgId(org_id))) as uow:
         org = await uow.organization()
         settings = schedule_settings(org.settings)
-        limits = Limits.of(await sla_targets(uow.session, OrgId(org_id)), settings)
+        limits = Limits.of(SlaTargets(org.sla_diagnose_minutes, org.sla_repair_minutes), settings)
         queued, audience = 0, _Audience(uow)
-        for f in await _new(uow, await find_breaches(uow.session, org_id, limits, now)):
+        for f in await _record(uow, await find_breaches(uow.session, org_id, limits, now)):
             queued += await _tell(audience, f, org.timezone, "schedule.breach", managers=False)
         if settings.escalate_after_minutes > 0:
             queued += await _escalate(audience, limits, dt.timedelta(minutes=settings.escalate_after_minutes),

@@ -35,18 +35,19 @@ OPEN_BREACH_SQL = "escalated_at IS NULL AND resolved_at IS NULL"
 
 class SlaBreach(Base):
     """A session past one of its targets (``stage``), told once to its advisor
-    and the lead; ``marker`` tells one occurrence from the next (the status's
-    start, or the promised ETA). ``escalated_at``: when the manager was told;
-    ``resolved_at``: when it was found over before it had to be escalated."""
+    and the lead; ``since`` tells one occurrence from the next (what the stage
+    counts from: the opening, the status's start, or the promised ETA).
+    ``escalated_at``: when the manager was told; ``resolved_at``: when it was
+    found over before it had to be escalated."""
 
     __tablename__ = "sla_breach"
-    __table_args__ = (UniqueConstraint("organization_id", "session_id", "stage", "marker"),)
+    __table_args__ = (UniqueConstraint("organization_id", "session_id", "stage", "since"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     session_id: Mapped[int] = mapped_column(ForeignKey("repair_session.id"))
     stage: Mapped[str] = mapped_column(String(32))
-    marker: Mapped[str] = mapped_column(String(64))
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     breached_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

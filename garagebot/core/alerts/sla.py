@@ -22,7 +22,7 @@ from garagebot.core.alerts.breaches import Found, Limits, find_breaches, stage_d
 from garagebot.core.alerts.settings import schedule_settings
 from garagebot.core.enums import Role
 from garagebot.core.ids import OrgId
-from garagebot.core.models import RepairSession, SlaBreach, Vehicle
+from garagebot.core.models import Organization, RepairSession, SlaBreach, Vehicle
 from garagebot.core.notify.staff import Person, local_when, open_choice, people_by_id, people_in, tell
 from garagebot.core.notify.staff_rules import LEADS, MANAGERS
 from garagebot.core.permissions import Permission
@@ -109,16 +109,41 @@ async def _settle(uow: UnitOfWork, ids: Sequence[int],
     return sorted(int(i) for i in won.scalars().all())
 
 
+def _limits(org: Organization) -> tuple[Limits, dt.timedelta | None]:
+    settings = schedule_settings(org.settings)
+    escalate = settings.escalate_after_minutes
+    return (Limits.of(SlaTargets(org.sla_diagnose_minutes, org.sla_repair_minutes), settings),
+            dt.timedelta(minutes=escalate) if escalate > 0 else None)
+
+
+async def _anything_to_do(db: Database, org_id: int, now: dt.datetime) -> bool:
+    """A first look without a transaction (most runs find nothing): a new breach,
+    or one due for escalation. The unit of work then looks again."""
+    async with db.lookup() as s:
+        org = await s.get(Organization, org_id)
+        if org is None:
+            return False
+        limits, escalate = _limits(org)
+        if await find_breaches(s, org_id, limits, now):
+            return True
+        if escalate is None:
+            return False
+        due = await s.execute(select(SlaBreach.id).where(
+            SlaBreach.organization_id == org_id, SlaBreach.escalated_at.is_(None),
+            SlaBreach.resolved_at.is_(None), SlaBreach.breached_at <= now - escalate).limit(1))
+        return due.first() is not None
+
+
 async def check_sla(db: Database, org_id: int, now: dt.datetime) -> int:
     """One SLA check of one garage: new breaches told, old ones escalated; messages queued."""
+    if not await _anything_to_do(db, org_id, now):
+        return 0
     async with db.unit_of_work(Actor.system(OrgId(org_id))) as uow:
         org = await uow.organization()
-        settings = schedule_settings(org.settings)
-        limits = Limits.of(SlaTargets(org.sla_diagnose_minutes, org.sla_repair_minutes), settings)
+        limits, escalate = _limits(org)
         queued, audience = 0, _Audience(uow)
         for f in await _record(uow, await find_breaches(uow.session, org_id, limits, now)):
             queued += await _tell(audience, f, org.timezone, "schedule.breach", managers=False)
-        if settings.escalate_after_minutes > 0:
-            queued += await _escalate(audience, limits, dt.timedelta(minutes=settings.escalate_after_minutes),
-                                      org.timezone)
+        if escalate is not None:
+            queued += await _escalate(audience, limits, escalate, org.timezone)
         return queued

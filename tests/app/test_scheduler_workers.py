@@ -1,6 +1,7 @@
 """The scheduler in Redis mode: two ``garagebot worker`` processes' arq cron
 ticks against real Redis and PostgreSQL, one of them restarted midway, with a
-moved clock; every period of every job runs exactly once."""
+moved clock; every period of every job runs exactly once. And the embedded
+mode's in-process task."""
 
 from __future__ import annotations
 
@@ -24,8 +25,7 @@ from tests.conftest import new_garage
 from tests.fakes import FakeClock
 from tests.infra import require_redis
 
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")]
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
 
 START = dt.datetime(2026, 12, 8, 6, 0, tzinfo=dt.UTC)
 PERIODS = 4
@@ -66,6 +66,7 @@ async def worker(settings: Settings, clock: FakeClock, registry: Registry) -> As
         await asyncio.wait_for(task, timeout=30)
 
 
+@pytest.mark.postgres
 async def test_two_workers_and_a_restart_run_each_period_once(postgres_url: str, tmp_path: Path) -> None:
     settings = app_settings(postgres_url, tmp_path, redis_url=require_redis(),
                             queue_name=f"garagebot-test:{uuid.uuid4().hex}")
@@ -90,3 +91,27 @@ async def test_two_workers_and_a_restart_run_each_period_once(postgres_url: str,
     assert body.starts == expected
     assert sorted(r.period_start for r in rows) == expected
     assert {r.status for r in rows} == {"done"}
+
+
+async def test_the_embedded_mode_ticks_in_process(sqlite_url: str, tmp_path: Path) -> None:
+    """Without Redis the web process's task ticks (here every 0.1 s instead of a minute)."""
+    from garagebot.app.bootstrap import open_runtime
+    from garagebot.app.schedule import SchedulerLoop
+
+    clock = FakeClock(START)
+    async with open_runtime(app_settings(sqlite_url, tmp_path), clock=clock) as rt:
+        assert rt.redis is None
+        org = await new_garage(rt.db)
+        body = Counting(org)
+        loop = SchedulerLoop(rt, Registry([Job("quarter", Every(15), dt.timedelta(minutes=15), body)]), 0.1)
+        loop.start()
+        try:
+            for _ in range(300):
+                if len(body.starts) == 2:
+                    break
+                if body.starts and loop.ticks > 2:
+                    clock.advance(minutes=15)
+                await asyncio.sleep(0.1)
+        finally:
+            await loop.stop()
+    assert body.starts == [START, START + dt.timedelta(minutes=15)]

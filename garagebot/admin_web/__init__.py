@@ -10,10 +10,15 @@ from __future__ import annotations
 from aiohttp import web
 
 from garagebot.admin_web import (
+    alerts,
     audit,
     board,
+    bookings,
+    documents,
     home,
     requests,
+    session_actions,
+    session_billing,
     sessions,
     settings,
     signin,
@@ -31,5 +36,6 @@ def setup_console(app: web.Application, config: ConsoleConfig, deps_of: DepsGett
     app[CONFIG] = config
     app[DEPS_OF] = deps_of
     setup_rendering(app)
-    for module in (signin, home, board, sessions, requests, staff, settings, audit, simulator):
+    for module in (signin, home, board, sessions, session_actions, session_billing, requests, bookings,
+                   alerts, staff, settings, audit, simulator, documents):
         module.add_routes(app)

@@ -22,20 +22,24 @@ from garagebot.core.ids import SessionId
 from garagebot.core.models import User
 from garagebot.core.permissions import Permission, allowed
 from garagebot.core.repair.machine import next_statuses
-from garagebot.core.repair.queries import active_board
+from garagebot.core.repair.queries import board_columns
 from garagebot.core.repair.sessions import change_status
 
 COLUMNS = (SessionStatus.NEW, SessionStatus.DIAGNOSING, SessionStatus.AWAITING_CLIENT_APPROVAL,
            SessionStatus.AWAITING_PARTS, SessionStatus.IN_PROGRESS, SessionStatus.QA_CHECK,
            SessionStatus.READY_FOR_PICKUP, SessionStatus.COMPLETED, SessionStatus.ON_HOLD)
 POLL_SECONDS = 15
+# Cards shown per column (highest priority, then oldest, first); the rest are a
+# link away in the session list, so a garage with thousands of cars in a column
+# still gets a board that loads at once.
+PER_COLUMN = 12
 
 
 async def _board(ctx: Ctx, error: str | None = None, status: int = 200) -> web.Response:
     me, db = ctx.me, deps(ctx.request).db
     now = db.clock.now()
     async with db.read() as s:
-        rows = await active_board(s, me.org_id, now, limit=500)
+        rows, counts = await board_columns(s, me.org_id, now, per_status=PER_COLUMN)
         names = {uid: name for uid, name in (await s.execute(
             select(User.id, User.name).where(User.organization_id == me.org_id))).all()}
     columns: dict[SessionStatus, list[object]] = defaultdict(list)
@@ -44,7 +48,11 @@ async def _board(ctx: Ctx, error: str | None = None, status: int = 200) -> web.R
                  if m is not SessionStatus.DELIVERED]  # delivery needs the client's confirmation
         columns[row.status].append({"row": row, "moves": moves, "advisor": names.get(row.advisor_id or 0, ""),
                                     "overdue": row.diagnose_overdue or row.repair_overdue})
-    context = {"columns": [(c, columns.get(c, [])) for c in COLUMNS], "now": now, "error": error,
+    # Labels every card repeats are translated once per page, not once per card.
+    labels = {s: ctx.text.status(s) for s in SessionStatus}
+    words = {key: ctx.text(f"console.board.{key}") for key in ("late", "move_to", "note", "move")}
+    context = {"columns": [(c, columns.get(c, []), counts.get(c, 0)) for c in COLUMNS], "now": now,
+               "error": error, "labels": labels, "words": words,
                "can_move": allowed(me.role, Permission.CHANGE_SESSION_STATUS), "poll": POLL_SECONDS}
     template = "board_columns.html" if ctx.request.headers.get("HX-Request") else "board.html"
     return render(ctx, template, context, status=status)

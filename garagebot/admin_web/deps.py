@@ -36,6 +36,8 @@ class ConsoleDeps:
     storage: FileStorage
     # The staff chat engine, for the simulator (None: no simulator).
     staff_engine: Callable[[Inbound], Awaitable[object]] | None = None
+    # The client chat engine for a garage (its id), for the simulator (None: no simulator).
+    client_engine: Callable[[int, Inbound], Awaitable[object]] | None = None
 
 
 DepsGetter = Callable[[web.Application], ConsoleDeps]

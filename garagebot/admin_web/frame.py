@@ -46,7 +46,10 @@ SECURITY_HEADERS: Mapping[str, str] = {
 }
 # Notices a redirect may ask the next page to show (?notice=…): only these.
 NOTICES = frozenset({"saved", "signed_out", "link_sent", "moved", "password_set", "sessions_ended",
-                     "invite_accepted"})
+                     "invite_accepted"}) | frozenset({  # the session page's actions
+                         "assigned", "quote_sent", "invoice_issued", "payment_recorded", "payment_repeated",
+                         "delivered", "booking_confirmed", "time_proposed", "client_not_told",
+                         "discount_approved"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +203,7 @@ def message(ctx: Ctx, title_key: str, body: str, *, status: int) -> web.Response
 NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/", "console.nav.dashboard", Permission.VIEW_BOARD),
     ("/board", "console.nav.board", Permission.VIEW_BOARD),
+    ("/alerts", "console_floor.nav.alerts", Permission.VIEW_BOARD),
     ("/sessions", "console.nav.sessions", Permission.VIEW_BOARD),
     ("/requests", "console.nav.requests", Permission.INTAKE),
     ("/staff", "console.nav.staff", Permission.MANAGE_STAFF),

@@ -39,7 +39,8 @@ async def dashboard(ctx: Ctx) -> web.StreamResponse:
     if allowed(me.role, Permission.INTAKE):
         tiles.insert(1, ("console.kpi.requests", ctx.text.number(requests), "/requests", False))
     if allowed(me.role, Permission.MANAGE_INVENTORY):  # the inventory pages come with the console's part 2
-        tiles.append(("console.kpi.inventory_alerts", ctx.text.number(alerts), "", alerts > 0))
+        tiles.append(("console.kpi.inventory_alerts", ctx.text.number(alerts), "/alerts#alerts-stock",
+                      alerts > 0))
     if allowed(me.role, Permission.VIEW_REPORTS):
         tiles += [("console.kpi.revenue_today", ctx.text.money(figures.revenue_today), "", False),
                   ("console.kpi.revenue_month", ctx.text.money(figures.revenue_month), "", False)]

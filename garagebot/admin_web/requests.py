@@ -36,6 +36,9 @@ async def _list(ctx: Ctx, *, failed: int | None = None, form: Form | None = None
                                          "form": form or Form()}, status=status)
 
 
+render_list = _list  # for the booking-time forms (admin_web.bookings)
+
+
 @page(Permission.INTAKE)
 async def show(ctx: Ctx) -> web.StreamResponse:
     return await _list(ctx)

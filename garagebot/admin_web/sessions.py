@@ -11,7 +11,9 @@ import zoneinfo
 from aiohttp import web
 from sqlalchemy import select
 
+from garagebot.admin_web import session_panel
 from garagebot.admin_web.deps import deps
+from garagebot.admin_web.forms import Form
 from garagebot.admin_web.frame import Ctx, page, render
 from garagebot.core.enums import Role, SessionStatus
 from garagebot.core.errors import NotFound
@@ -19,7 +21,7 @@ from garagebot.core.ids import MediaId, SessionId, UserId
 from garagebot.core.inventory.queries import session_parts
 from garagebot.core.models import Organization, User
 from garagebot.core.money import Money
-from garagebot.core.permissions import Permission
+from garagebot.core.permissions import Permission, allowed
 from garagebot.core.repair import session_page
 from garagebot.core.repair.queries import session_detail
 from garagebot.core.repair.search import Cursor, SessionQuery, search_sessions
@@ -68,8 +70,13 @@ async def list_sessions(ctx: Ctx) -> web.StreamResponse:
 
 @page(Permission.VIEW_BOARD)
 async def show(ctx: Ctx) -> web.StreamResponse:
+    return await render_session(ctx, SessionId(int(ctx.request.match_info["id"])))
+
+
+async def render_session(ctx: Ctx, session_id: SessionId, *, failed: str | None = None,
+                         form: Form | None = None, status: int = 200) -> web.Response:
+    """The session page; ``failed`` names the action form whose ``form`` errors are shown beside it."""
     me, db = ctx.me, deps(ctx.request).db
-    session_id = SessionId(int(ctx.request.match_info["id"]))
     async with db.read() as s:
         detail = await session_detail(s, me.org_id, session_id)
         quotes = await session_page.session_quotes(s, me.org_id, session_id)
@@ -87,7 +94,10 @@ async def show(ctx: Ctx) -> web.StreamResponse:
     return render(ctx, "session.html", {
         "d": detail, "quotes": quotes, "invoices": invoices, "thread": thread, "now": db.clock.now(),
         "steps": steps, "parts": [(p, Money(p.price_total, currency)) for p in parts],
-        "payments": [(p, Money(p.amount, currency)) for p in payments]})
+        "can_bill": allowed(me.role, Permission.MANAGE_BILLING),
+        "payments": [(p, Money(p.amount, currency)) for p in payments],
+        "panel": await session_panel.panel(db, me, detail), "failed": failed, "form": form or Form()},
+        status=status)
 
 
 @page(Permission.VIEW_BOARD)

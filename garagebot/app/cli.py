@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from garagebot.app import commands
 from garagebot.app.cli_config import add_config_parsers
+from garagebot.app.cli_digests import add_digest_parsers
 from garagebot.app.cli_jobs import add_jobs_parsers
 from garagebot.app.cli_reports import add_report_parsers
 from garagebot.app.cli_tools import add_tool_parsers
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_tool_parsers(sub, _run_async)
     add_report_parsers(sub, _run_async)
     add_jobs_parsers(sub, _run_async)
+    add_digest_parsers(sub, _run_async)
     return parser
 
 

@@ -30,8 +30,8 @@ def _local(when: dt.datetime, zone: str) -> str:
 
 async def jobs_list(settings: Settings, args: argparse.Namespace) -> int:
     """One line per garage and job: cadence, last run (when, how it ended, messages), next run."""
-    registry = scheduled_jobs(settings)
     async with open_runtime(settings, in_process_drain=False) as rt:
+        registry = scheduled_jobs(settings, rt.storage)
         only = [(await find_garage(rt.db, args.org)).id] if args.org else None
         rows = await job_statuses(rt.db, registry, await garages(rt.db, only))
     print(f"{'garage':<16} {'job':<20} {'cadence':<18} {'last run':<48} next run")
@@ -46,13 +46,13 @@ async def jobs_list(settings: Settings, args: argparse.Namespace) -> int:
 
 async def jobs_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run one job for one garage now; prints how it ended."""
-    registry = scheduled_jobs(settings)
-    job = registry.get(args.name)
-    if job is None:
-        names = ", ".join(j.name for j in registry.jobs)
-        print(f"garagebot jobs run: no job named {args.name} (the jobs: {names})", file=sys.stderr)
-        return 2
     async with open_runtime(settings, in_process_drain=False) as rt:
+        registry = scheduled_jobs(settings, rt.storage)
+        job = registry.get(args.name)
+        if job is None:
+            names = ", ".join(j.name for j in registry.jobs)
+            print(f"garagebot jobs run: no job named {args.name} (the jobs: {names})", file=sys.stderr)
+            return 2
         ref = await find_garage(rt.db, args.org)
         garage = next(g for g in await garages(rt.db, [ref.id]))
         outcome = await run_now(rt.db, job, garage, telemetry=rt.telemetry)

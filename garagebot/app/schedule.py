@@ -31,7 +31,11 @@ from garagebot.app.keys import RUNTIME
 from garagebot.app.pages import notify_config
 from garagebot.app.settings import Settings
 from garagebot.core.alerts import invoices, service_due, sla, stock
+from garagebot.core.digests.send import run_due_digests
+from garagebot.core.ids import OrgId
+from garagebot.core.ports import FileStorage
 from garagebot.core.schedule import Daily, Every, Job, Registry, calling, tick
+from garagebot.core.uow import Database
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +43,16 @@ TICK_SECONDS = 60
 CATCH_UP = dt.timedelta(hours=6)
 
 
-def scheduled_jobs(settings: Settings) -> Registry:
-    """Every scheduled job; a room's job plugs in with one line here."""
+def scheduled_jobs(settings: Settings, storage: FileStorage | None = None) -> Registry:
+    """Every scheduled job; a room's job plugs in with one line here. ``storage``:
+    where the digests' charts go (without it they are sent without a chart)."""
     config = notify_config(settings)
+
+    async def digests(db: Database, org_id: int, now: dt.datetime) -> int:
+        return await run_due_digests(db, OrgId(org_id), now, storage=storage)
+
     return Registry([
+        Job("digests", Every(15), dt.timedelta(minutes=15), calling(digests)),
         Job("sla_check", Every(5), dt.timedelta(minutes=5), calling(sla.check_sla)),
         Job("stock_daily", Daily(dt.time(8, 0)), CATCH_UP, calling(stock.daily_stock_list)),
         Job("orders_overdue", Daily(dt.time(8, 0)), CATCH_UP, calling(stock.overdue_orders)),
@@ -93,7 +103,7 @@ def schedule_room(app: web.Application) -> None:
         runtime = app[RUNTIME]
         loop = None
         if runtime.redis is None:
-            loop = SchedulerLoop(runtime, scheduled_jobs(runtime.settings))
+            loop = SchedulerLoop(runtime, scheduled_jobs(runtime.settings, runtime.storage))
             loop.start()
         yield
         if loop is not None:

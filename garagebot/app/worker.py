@@ -46,7 +46,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
         listener = asyncio.create_task(listen_for_wakes(rt.redis, settings.queue_name, drainer))
         log.info("outbox worker %s started", rt.dispatcher.worker_id)
         try:
-            async with scheduler_worker(rt, registry or scheduled_jobs(settings), tick_seconds):
+            async with scheduler_worker(rt, registry or scheduled_jobs(settings, rt.storage), tick_seconds):
                 await stop.wait()
         finally:
             listener.cancel()

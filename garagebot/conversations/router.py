@@ -80,7 +80,7 @@ class StepContext:
 
     async def fetch(self, ref: MediaRef) -> bytes:
         """The bytes of a file attached to this message (from the channel's provider)."""
-        return await self.media.fetch(self.msg.channel, ref)
+        return await self.media.fetch(self.msg.channel, ref, self.msg.provider)
 
 
 PromptFn = Callable[[StepContext], Awaitable[tuple[Reply, ...]]]

@@ -61,16 +61,21 @@ class MediaSource(Protocol):
 
 
 class MediaSources:
-    """Channel → MediaSource, filled in by each adapter when it starts."""
+    """Channel → MediaSource, filled in by each adapter when it starts; a
+    provider may have its own (the console's simulator: files it stored)."""
 
     def __init__(self) -> None:
         self._by_channel: dict[Channel, MediaSource] = {}
+        self._by_provider: dict[str, MediaSource] = {}
 
     def set(self, channel: Channel, source: MediaSource) -> None:
         self._by_channel[channel] = source
 
-    async def fetch(self, channel: Channel, ref: MediaRef) -> bytes:
-        source = self._by_channel.get(channel)
+    def set_provider(self, provider: str, source: MediaSource) -> None:
+        self._by_provider[provider] = source
+
+    async def fetch(self, channel: Channel, ref: MediaRef, provider: str | None = None) -> bytes:
+        source = self._by_provider.get(provider or "") or self._by_channel.get(channel)
         if source is None:
             raise InvalidInput("error.media_unavailable", kind=ref.kind.value)
         return await source.fetch(ref)

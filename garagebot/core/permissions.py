@@ -37,6 +37,7 @@ class Permission(StrEnum):
     MANAGE_BILLING = "manage_billing"
     APPROVE_DISCOUNT = "approve_discount"
     VIEW_REPORTS = "view_reports"
+    RECEIVE_DIGEST = "receive_digest"  # the KPI digests, their drill-down lists
 
 
 ROLES_FOR: dict[Permission, frozenset[Role]] = {
@@ -63,6 +64,7 @@ ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_BILLING: _ADVISORS | {Role.ACCOUNTANT},
     Permission.APPROVE_DISCOUNT: _MANAGERS,
     Permission.VIEW_REPORTS: _MANAGERS | {Role.ACCOUNTANT},
+    Permission.RECEIVE_DIGEST: _MANAGERS,
 }
 
 

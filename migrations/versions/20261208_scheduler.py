@@ -1,7 +1,7 @@
 """scheduler: scheduled_run (one claimed row per garage, job and period) and sla_breach
 
 Revision ID: 5c4ed01e0b15
-Revises: 0b7c5e1d2a44
+Revises: d16e5700a001
 Create Date: 2026-12-08 00:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '5c4ed01e0b15'
-down_revision: str | Sequence[str] | None = '0b7c5e1d2a44'
+down_revision: str | Sequence[str] | None = 'd16e5700a001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,7 +27,7 @@ OWNERS = {"owner"}
 
 def pages(session_id: int, media_id: int) -> list[str]:
     return ["/", "/board", "/sessions", "/sessions?q=SES&status=DIAGNOSING", f"/sessions/{session_id}",
-            f"/sessions/{session_id}/signature/{media_id}", "/account"]
+            f"/sessions/{session_id}/signature/{media_id}", "/account", "/alerts"]
 
 
 def managed_pages(member_id: int) -> list[tuple[str, set[str]]]:

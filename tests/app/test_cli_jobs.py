@@ -20,7 +20,7 @@ def test_jobs_list_and_run(db_file: Path, capsys: pytest.CaptureFixture[str]) ->
     lines = out.splitlines()
     assert lines[0].split() == ["garage", "job", "cadence", "last", "run", "next", "run"]
     jobs = {line.split()[1]: line for line in lines[1:]}
-    assert set(jobs) == {"sla_check", "stock_daily", "orders_overdue", "invoice_reminders",
+    assert set(jobs) == {"digests", "sla_check", "stock_daily", "orders_overdue", "invoice_reminders",
                          "service_reminders"}
     assert "daily 08:00" in jobs["stock_daily"]
     assert "never" in jobs["stock_daily"]
@@ -38,7 +38,7 @@ def test_an_unknown_job_or_garage_is_one_line_with_exit_code_2(
     create_org(capsys, "rami")
     code, _, err = run(capsys, "jobs", "run", "nightly", "--org", "rami")
     assert code == 2
-    assert err.startswith("garagebot jobs run: no job named nightly (the jobs: sla_check, ")
+    assert err.startswith("garagebot jobs run: no job named nightly (the jobs: digests, sla_check, ")
     code, _, err = run(capsys, "jobs", "run", "sla_check", "--org", "nobody")
     assert code == 2
     assert len(err.strip().splitlines()) == 1

@@ -11,6 +11,8 @@ from garagebot.conversations.router import MenuEntry, Opener, Registry
 from garagebot.conversations.staff.billing import BILLING
 from garagebot.conversations.staff.bookings import BOOKINGS
 from garagebot.conversations.staff.control import CONTROL
+from garagebot.conversations.staff.digests import FLOW as DIGEST
+from garagebot.conversations.staff.digests import DigestState, digest_flow
 from garagebot.conversations.staff.intake import intake_flow
 from garagebot.conversations.staff.lead import LEAD
 from garagebot.conversations.staff.manager import MANAGER
@@ -42,6 +44,8 @@ MENU_ENTRIES = (
               ("kpi", "today", "figures", "الأرقام", "مؤشرات", "اليوم")),
     MenuEntry("billing", "billing.menu", "billing", Permission.MANAGE_BILLING,
               ("payments", "invoices", "billing", "المدفوعات", "الفواتير", "الحسابات")),
+    MenuEntry("digest", "digests.menu", DIGEST, Permission.RECEIVE_DIGEST,
+              ("digest", "summary", "daily digest", "ملخص", "الملخص", "ملخص اليوم")),
 )
 
 # Where the buttons of staff notifications (core.notify.staff.open_choice) lead.
@@ -54,6 +58,12 @@ OPENERS = (
     Opener("disc", "manager", "discounts", None, Permission.APPROVE_DISCOUNT),
     Opener("parts", "parts", "session", None, Permission.USE_PARTS),
     Opener("req", "bookings", "request", "request", Permission.INTAKE),
+    # The buttons under a KPI digest (core.digests.compose.drill_choices).
+    Opener("dgo", DIGEST, DigestState.OVERDUE, None, Permission.RECEIVE_DIGEST),
+    Opener("dga", DIGEST, DigestState.APPROVAL, None, Permission.RECEIVE_DIGEST),
+    Opener("dgs", DIGEST, DigestState.STOCKOUTS, None, Permission.RECEIVE_DIGEST),
+    Opener("dgr", DIGEST, DigestState.RECEIVABLES, None, Permission.RECEIVE_DIGEST),
+    Opener("dgset", DIGEST, DigestState.SETTINGS, None, Permission.RECEIVE_DIGEST),
 )
 
 
@@ -61,7 +71,8 @@ def register_staff_flows(registry: Registry, storage: FileStorage | None = None)
     """Add the staff flows and their menu entries to ``registry``."""
     registry.add_flow(Technician(storage).flow())
     registry.add_read_ahead(read_lists_ahead)
-    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS):
+    for flow in (PARTS, LEAD, intake_flow(storage), SESSIONS, MANAGER, QC, QUOTE, BILLING, CONTROL, BOOKINGS,
+                 digest_flow(storage)):
         registry.add_flow(flow)
     for entry in MENU_ENTRIES:
         registry.add_menu_entry(entry)

@@ -31,11 +31,12 @@ from garagebot.conversations.staff import common as c
 from garagebot.conversations.staff.labels import label
 from garagebot.conversations.text import Vocabulary
 from garagebot.conversations.types import Choice, Reply
-from garagebot.core.billing.enums import OPEN_INVOICE, InvoiceStatus, PaymentMethod
+from garagebot.core.billing.enums import OPEN_INVOICE, InvoiceStatus, PayerKind, PaymentMethod
 from garagebot.core.billing.invoices import issue_invoice
 from garagebot.core.billing.payments import PaymentResult, apply_credit, record_deposit, record_payment
 from garagebot.core.billing.settings import load_settings
 from garagebot.core.billing.views import invoice_view
+from garagebot.core.documents.send import send_invoice_pdf
 from garagebot.core.ids import InvoiceId, OrgId, SessionId
 from garagebot.core.models import Invoice, RepairSession
 from garagebot.core.money import format_money, parse_amount
@@ -135,6 +136,8 @@ async def invoice_prompt(ctx: StepContext) -> tuple[Reply, ...]:
         ("bv:pay", "billing.btn_pay", {}, is_open),
         ("bv:credit", "billing.btn_credit", {"credit": format_money(credit, ctx.me.locale)},
          is_open and credit.amount > 0),
+        ("bv:pdf", "documents.send_pdf", {}, v.issued_at is not None and v.status is not InvoiceStatus.VOID
+         and inv.payer_kind == PayerKind.CLIENT.value),
     ) if shown]
     loc = ctx.me.locale
     return (Reply("billing.invoice_card", {
@@ -152,6 +155,10 @@ async def invoice(ctx: StepContext) -> Step:
             "number": inv.number, "status": status_of(ctx, status)}), reprompt=True)
     if c.pressed(ctx, "bv:pay"):
         return go(FLOW, BillingState.METHOD, data={"invoice": iid, "kind": "payment"})
+    if c.pressed(ctx, "bv:pdf"):
+        name = await send_invoice_pdf(ctx.uow, iid)
+        inv = await ctx.uow.get(Invoice, iid)
+        return stay(Reply("documents.pdf_sent", {"number": inv.number, "name": name}), reprompt=True)
     if c.pressed(ctx, "bv:credit"):
         used = await apply_credit(ctx.uow, iid)
         shown = format_money(used, ctx.me.locale)

@@ -25,16 +25,13 @@ from garagebot.core.billing.quotes import (
     remove_quote_line,
     set_quote_discount,
 )
-from garagebot.core.billing.settings import load_settings
-from garagebot.core.billing.sources import hours
-from garagebot.core.errors import InvalidInput
+from garagebot.core.billing.template_lines import template_lines
 from garagebot.core.ids import OrgId, QuoteId, QuoteLineId
 from garagebot.core.inventory.states import ReservationStatus
 from garagebot.core.models import InventoryItem, Quote, QuoteLine, Reservation
 from garagebot.core.money import format_money, parse_amount, parse_decimal
 from garagebot.core.normalize import ascii_digits
 from garagebot.core.staff_views import active_templates
-from garagebot.core.work.templates import template_step_specs
 
 FLOW = "quote"
 _TYPED = re.compile(r"^(?P<text>.+?)\s+(?P<amount>[\d٠-٩.,٫٬]+)\s*(jod|jd|دينار|د\.?أ\.?)?$", re.IGNORECASE)
@@ -89,14 +86,7 @@ async def template(ctx: StepContext) -> Step:
                 if t.template_id == chosen), None)
     if row is None:
         return stay(reprompt=True)
-    specs = await template_step_specs(ctx.uow, row.template_id)
-    rate = (await load_settings(ctx.uow)).labour_rate
-    timed = hours(sum((Decimal(s.estimated_minutes or 0) for s in specs if s.flat_price is None), Decimal(0)))
-    flat = sum((Decimal(s.flat_price) for s in specs if s.flat_price is not None), Decimal(0))
-    lines = [NewLine(LineKind.LABOUR, row.name_en, row.name_ar, qty, price)
-             for qty, price in ((timed, rate.amount), (Decimal(1), flat)) if qty > 0 and price > 0]
-    if not lines:
-        raise InvalidInput("error.template_has_no_price")
+    lines = await template_lines(ctx.uow, row.template_id, row.name_en, row.name_ar)
     for line in lines:
         await add_quote_line(ctx.uow, _quote(ctx), line)
     return back_to_preview(ctx, Reply("quote.line_added"))

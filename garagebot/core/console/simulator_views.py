@@ -69,8 +69,8 @@ async def latest_messages(session: AsyncSession, org_id: OrgId, *, limit: int = 
     staff = await session.execute(select(User.telegram_user_id, User.name).where(
         User.organization_id == org_id, User.telegram_user_id.in_(chats)))
     names = {str(tg): name for tg, name in staff.all()}
-    names |= dict((await session.execute(select(Client.phone, Client.name).where(
-        Client.organization_id == org_id, Client.phone.in_(addresses)))).tuples().all())
+    names |= {phone: name for phone, name in (await session.execute(select(Client.phone, Client.name).where(
+        Client.organization_id == org_id, Client.phone.in_(addresses)))).tuples().all() if name}
     return [replace(line, recipient=names.get(_address(line.recipient), line.recipient)) for line in lines]
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from garagebot.core.billing.enums import TaxCategory
 from garagebot.core.billing.settings import DEFAULT_DISCOUNT_LIMITS, DEFAULT_TAX_RATE, configure_billing
 from garagebot.core.errors import DomainError, InvalidInput
+from garagebot.core.garage_config.digests import apply_digests
 from garagebot.core.garage_config.export import current_billing, current_whatsapp
 from garagebot.core.garage_config.parse import parse_config
 from garagebot.core.garage_config.schedule import apply_schedule
@@ -104,6 +105,9 @@ def _sections(config: GarageConfig) -> list[tuple[str, Section]]:
     if config.schedule is not None:
         schedule = config.schedule
         out.append(("schedule", lambda uow, _p: apply_schedule(uow, schedule)))
+    if config.digests is not None:
+        digests = config.digests
+        out.append(("digests", lambda uow, _p: apply_digests(uow, digests)))
     return out
 
 
@@ -111,7 +115,8 @@ def _line_of(config: GarageConfig, section: str) -> int:
     lines = {"billing": config.billing.line if config.billing else 0,
              "sla": config.sla.line if config.sla else 0,
              "notifications": config.notifications_line, "qc_items": config.qc_line,
-             "schedule": config.schedule_line}
+             "schedule": config.schedule_line,
+             "digests": config.digests[0].line if config.digests else 0}
     return lines.get(section, 1) or 1
 
 

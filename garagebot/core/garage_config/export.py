@@ -16,6 +16,7 @@ from garagebot.core.alerts.settings import schedule_settings
 from garagebot.core.billing.enums import TaxCategory
 from garagebot.core.billing.settings import billing_settings
 from garagebot.core.enums import Role
+from garagebot.core.garage_config.digests import current_digests, digests_yaml
 from garagebot.core.garage_config.schedule import schedule_doc
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
@@ -53,6 +54,7 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         sla=SlaConfig(org.sla_diagnose_minutes, org.sla_repair_minutes),
         client_step_updates=step_updates_enabled(org.settings),
         whatsapp_templates=current_whatsapp(org), schedule=schedule_settings(org.settings),
+        digests=current_digests(org),
     )
 
 
@@ -141,5 +143,7 @@ def to_yaml(config: GarageConfig) -> str:
         doc["whatsapp_templates"] = _whatsapp(config.whatsapp_templates)
     if config.schedule is not None:
         doc["schedule"] = schedule_doc(config.schedule)
+    if config.digests is not None:
+        doc["digests"] = digests_yaml(config.digests)
     body = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
     return HEADER + body

@@ -16,6 +16,7 @@ import yaml
 
 from garagebot.core.billing.enums import BillingMode, LineKind, TaxCategory
 from garagebot.core.enums import Role, Skill
+from garagebot.core.garage_config.digests import parse_digests
 from garagebot.core.garage_config.nodes import Reader, compose, line_of
 from garagebot.core.garage_config.schedule import parse_schedule
 from garagebot.core.garage_config.schema import (
@@ -31,7 +32,7 @@ from garagebot.core.garage_config.schema import (
 from garagebot.core.work.templates import ChecklistItemSpec, StepSpec
 
 SECTIONS = ("version", "templates", "qc_items", "billing", "sla", "notifications", "whatsapp_templates",
-            "schedule")
+            "schedule", "digests")
 _TEMPLATE = ("code", "name_en", "name_ar", "active", "steps")
 _STEP = ("name_en", "name_ar", "skill", "minutes", "parallel_group", "assembly", "attachments", "price",
          "checklist")
@@ -66,6 +67,7 @@ def parse_config(text: str) -> tuple[GarageConfig, list[Problem]]:
         whatsapp_templates=_whatsapp(r, top["whatsapp_templates"]) if "whatsapp_templates" in top else None,
         schedule=parse_schedule(r, top["schedule"]) if "schedule" in top else None,
         schedule_line=line_of(top["schedule"]) if "schedule" in top else 0,
+        digests=parse_digests(r, top["digests"]) if "digests" in top else None,
     )
     return config, r.problems
 

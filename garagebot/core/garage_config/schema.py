@@ -81,6 +81,17 @@ class WhatsAppTemplateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestConfig:
+    """The garage's default for one kind of KPI digest ("daily" / "weekly")."""
+
+    kind: str
+    enabled: bool
+    time: str
+    day: str | None = None  # weekly: an English weekday name
+    line: int = 0  # where it begins in the file (0: not from a file)
+
+
+@dataclass(frozen=True, slots=True)
 class GarageConfig:
     templates: tuple[TemplateConfig, ...] | None = None
     qc_items: tuple[tuple[str, str], ...] | None = None
@@ -92,6 +103,7 @@ class GarageConfig:
     whatsapp_templates: tuple[WhatsAppTemplateConfig, ...] | None = None
     schedule: ScheduleSettings | None = None  # the ``schedule`` section (core.garage_config.schedule)
     schedule_line: int = 0
+    digests: tuple[DigestConfig, ...] | None = None
 
 
 def exact(value: Decimal) -> str:

@@ -23,6 +23,7 @@ from garagebot.core.models.console import (
     ConsoleToken,
     SignInAttempt,
 )
+from garagebot.core.models.digests import DigestClaim, DigestPreference
 from garagebot.core.models.infra import (
     AuditChain,
     AuditEntry,
@@ -90,6 +91,8 @@ __all__ = [
     "CostLayer",
     "Counter",
     "CreditNote",
+    "DigestClaim",
+    "DigestPreference",
     "FleetAccount",
     "FleetSession",
     "InboundEvent",

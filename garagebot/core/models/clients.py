@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from garagebot.core.db import Base, BigId, UTCDateTime
@@ -12,7 +12,14 @@ from garagebot.core.db import Base, BigId, UTCDateTime
 
 class Client(Base):
     __tablename__ = "client"
-    __table_args__ = (UniqueConstraint("organization_id", "phone"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "phone"),
+        # Search by any part of the name or number (trigram indexes on PostgreSQL).
+        Index("ix_client_name_search", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_client_phone_search", "phone", postgresql_using="gin",
+              postgresql_ops={"phone": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
@@ -26,7 +33,11 @@ class Client(Base):
 
 class Vehicle(Base):
     __tablename__ = "vehicle"
-    __table_args__ = (UniqueConstraint("organization_id", "plate"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "plate"),
+        Index("ix_vehicle_plate_search", "plate", postgresql_using="gin",
+              postgresql_ops={"plate": "gin_trgm_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

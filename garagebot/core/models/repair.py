@@ -46,6 +46,11 @@ class RepairSession(Base):
         UniqueConstraint("organization_id", "number"),
         Index("ix_repair_session_board", "organization_id", "status", "opened_at"),
         Index("ix_repair_session_vehicle_status", "vehicle_id", "status"),
+        # The console's session list: a garage's sessions newest first, a page at a time.
+        Index("ix_repair_session_opened", "organization_id", "opened_at", "id"),
+        # Search by any part of the number (a trigram index on PostgreSQL).
+        Index("ix_repair_session_number_search", "number", postgresql_using="gin",
+              postgresql_ops={"number": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -83,6 +88,26 @@ Index(
     RepairSession.organization_id,
     RepairSession.priority.desc(),
     RepairSession.opened_at,
+    RepairSession.id,
+    postgresql_where=text(ACTIVE_SESSION_SQL),
+    sqlite_where=text(ACTIVE_SESSION_SQL),
+)
+# The console's board by columns: each status's active sessions in board order.
+Index(
+    "ix_repair_session_active_columns",
+    RepairSession.organization_id,
+    RepairSession.status,
+    RepairSession.priority.desc(),
+    RepairSession.opened_at,
+    RepairSession.id,
+    postgresql_where=text(ACTIVE_SESSION_SQL),
+    sqlite_where=text(ACTIVE_SESSION_SQL),
+)
+# Overdue lists (dashboard, alerts): a garage's active sessions by ETA.
+Index(
+    "ix_repair_session_active_eta",
+    RepairSession.organization_id,
+    RepairSession.eta,
     RepairSession.id,
     postgresql_where=text(ACTIVE_SESSION_SQL),
     sqlite_where=text(ACTIVE_SESSION_SQL),

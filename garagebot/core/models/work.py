@@ -70,6 +70,8 @@ class JobCard(Base):
     """One job within a session, made from a template."""
 
     __tablename__ = "job_card"
+    # Counts by status per garage (the dashboard's jobs in progress).
+    __table_args__ = (Index("ix_job_card_org_status", "organization_id", "status"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))

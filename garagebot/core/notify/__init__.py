@@ -31,5 +31,6 @@ def register(subscribers: Subscribers, config: NotifyConfig) -> None:
     subscribers.subscribe("session.status_changed", rules.session_status_changed)
     subscribers.subscribe("billing.invoice_issued", rules.invoice_issued)
     subscribers.subscribe("session.delivered", rules.delivered)
+    subscribers.subscribe("documents.invoice_pdf_requested", rules.invoice_pdf_requested)
     for topic, handler in (*staff_rules.RULES, *staff_desk.RULES):
         subscribers.subscribe(topic, handler)

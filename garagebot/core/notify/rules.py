@@ -10,8 +10,9 @@ outbox, in the client's language and on the client's channel.
 | part.arrived, none left to wait for    | notify.parts_arrived (once per arrival)  |
 | step.status_changed, garage opted in   | notify.step_started / notify.step_completed |
 | session.status_changed → READY_FOR_PICKUP | notify.ready_for_pickup               |
-| billing.invoice_issued (client pays)   | notify.invoice_issued (amount and link)  |
+| billing.invoice_issued (client pays)   | notify.invoice_issued (amount, PDF link) |
 | session.delivered                      | notify.delivered (1–5 rating buttons)    |
+| documents.invoice_pdf_requested        | documents.pdf_message (the PDF link)     |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 
 from garagebot.core.billing.enums import PayerKind
 from garagebot.core.dispatch.registry import DomainEvent
+from garagebot.core.documents.links import invoice_pdf_url
 from garagebot.core.enums import SessionStatus, StepStatus
 from garagebot.core.errors import NotFound
 from garagebot.core.inventory.states import PartRequestStatus
@@ -132,7 +134,20 @@ class ClientRules:
         notify(uow, target, "notify.invoice_issued", {
             "invoice": inv.number, "total": format_money(Money(inv.total, inv.currency), target.locale),
             "balance": format_money(Money(inv.total - inv.paid_amount, inv.currency), target.locale),
-            "link": self.timeline_link(uow, inv.session_id)})
+            "link": self.timeline_link(uow, inv.session_id),
+            "pdf": invoice_pdf_url(self.config.public_url, self.config.secret, inv.id, now=uow.now)})
+
+    async def invoice_pdf_requested(self, uow: UnitOfWork, event: DomainEvent) -> None:
+        """Staff asked for the invoice's PDF link to be sent (core.documents.send)."""
+        invoice_id = _id(event.payload, "invoice_id")
+        if invoice_id is None:
+            return
+        inv = await uow.get(Invoice, invoice_id)
+        target = await session_target(uow, inv.session_id)
+        if target is not None:
+            notify(uow, target, "documents.pdf_message", {
+                "invoice": inv.number, "total": format_money(Money(inv.total, inv.currency), target.locale),
+                "link": invoice_pdf_url(self.config.public_url, self.config.secret, inv.id, now=uow.now)})
 
     async def delivered(self, uow: UnitOfWork, event: DomainEvent) -> None:
         target = await _target(uow, event)

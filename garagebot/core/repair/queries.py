@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, literal_column, select
+from sqlalchemy import Row, Select, Subquery, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garagebot.core.enums import JobCardStatus, SessionStatus, StepStatus
@@ -52,16 +52,18 @@ RS = RepairSession
 _ACTIVE = RS.status.not_in([literal_column(f"'{value}'") for value in FINAL_SESSION_STATUSES])
 
 
+def _board_columns() -> tuple[Any, ...]:
+    return (RS.id, RS.number, RS.status, RS.held_from, RS.priority, RS.opened_at, RS.eta, RS.diagnosed_at,
+            RS.advisor_id, RS.vehicle_id, RS.client_id)
+
+
 def board_top_statement(
     org_id: OrgId, *, limit: int = 50, statuses: Collection[SessionStatus] | None = None
 ) -> Select[tuple[Any, ...]]:
     """The first ``limit`` active sessions in board order: one range scan of the
     partial index, already sorted (exposed so tests and benchmarks can EXPLAIN it)."""
     stmt = (
-        select(
-            RS.id, RS.number, RS.status, RS.held_from, RS.priority, RS.opened_at, RS.eta, RS.diagnosed_at,
-            RS.advisor_id, RS.vehicle_id, RS.client_id,
-        )
+        select(*_board_columns())
         .where(RS.organization_id == org_id, _ACTIVE)
         .order_by(RS.priority.desc(), RS.opened_at, RS.id)
         .limit(max(1, min(limit, 500)))
@@ -71,14 +73,9 @@ def board_top_statement(
     return stmt
 
 
-def board_statement(
-    org_id: OrgId, *, limit: int = 50, statuses: Collection[SessionStatus] | None = None
-) -> Select[tuple[Any, ...]]:
-    """The board's SELECT: the top sessions first, then their vehicles, clients
-    and the garage's SLA targets joined by primary key. Limiting before joining
-    keeps the plan a short index scan whatever the planner guesses about the
-    joins (a garage has tens of thousands of clients)."""
-    top = board_top_statement(org_id, limit=limit, statuses=statuses).subquery("top")
+def _joined(org_id: OrgId, top: Subquery) -> Select[tuple[Any, ...]]:
+    """Board rows: ``top``'s sessions with their vehicles, clients and the
+    garage's SLA targets, joined by primary key, in board order."""
     return (
         select(
             top, Vehicle.plate, Vehicle.make, Vehicle.model, Client.name, Client.phone,
@@ -89,6 +86,16 @@ def board_statement(
         .join(Organization, Organization.id == org_id)
         .order_by(top.c.priority.desc(), top.c.opened_at, top.c.id)
     )
+
+
+def board_statement(
+    org_id: OrgId, *, limit: int = 50, statuses: Collection[SessionStatus] | None = None
+) -> Select[tuple[Any, ...]]:
+    """The board's SELECT: the top sessions first, then their vehicles, clients
+    and the garage's SLA targets joined by primary key. Limiting before joining
+    keeps the plan a short index scan whatever the planner guesses about the
+    joins (a garage has tens of thousands of clients)."""
+    return _joined(org_id, board_top_statement(org_id, limit=limit, statuses=statuses).subquery("top"))
 
 
 async def active_board(
@@ -104,6 +111,41 @@ async def active_board(
     capped at 500), with SLA due times and overdue flags as of ``now``."""
     rows = (await session.execute(board_statement(org_id, limit=limit, statuses=statuses))).all()
     return [_board_row(r, SlaTargets(r.sla_diagnose_minutes, r.sla_repair_minutes), now) for r in rows]
+
+
+def board_ranks_statement(org_id: OrgId, *, per_status: int) -> Select[tuple[Any, ...]]:
+    """Ids of the first ``per_status`` active sessions of each status in board
+    order, each with how many sessions its status has: one pass over the
+    partial index, ranked per status."""
+    ranked = (
+        select(RS.id, RS.status,
+               func.row_number().over(partition_by=RS.status,
+                                      order_by=(RS.priority.desc(), RS.opened_at, RS.id)).label("rank"),
+               func.count().over(partition_by=RS.status).label("in_status"))
+        .where(RS.organization_id == org_id, _ACTIVE)
+        .subquery("ranked")
+    )
+    return select(ranked.c.id, ranked.c.status, ranked.c.in_status).where(ranked.c.rank <= max(1, per_status))
+
+
+async def board_columns(
+    session: AsyncSession, org_id: OrgId, now: dt.datetime, *, per_status: int
+) -> tuple[list[BoardRow], dict[SessionStatus, int]]:
+    """The board by columns: the first ``per_status`` active sessions of each
+    status (board order, SLA flags as of ``now``) and each status's full count.
+
+    Two statements: the ranked ids, then those rows joined by primary key (one
+    statement would let the planner, blind to the rank filter, hash-join every
+    client of the garage)."""
+    ranks = (await session.execute(board_ranks_statement(org_id, per_status=per_status))).all()
+    counts: dict[SessionStatus, int] = {SessionStatus(r.status): int(r.in_status) for r in ranks}
+    if not ranks:
+        return [], counts
+    top = select(*_board_columns()).where(RS.organization_id == org_id,
+                                          RS.id.in_([int(r.id) for r in ranks])).subquery("top")
+    rows = (await session.execute(_joined(org_id, top))).all()
+    found = [_board_row(r, SlaTargets(r.sla_diagnose_minutes, r.sla_repair_minutes), now) for r in rows]
+    return found, counts
 
 
 def _board_row(r: Row[tuple[object, ...]], targets: SlaTargets, now: dt.datetime) -> BoardRow:

@@ -28,6 +28,7 @@ class OpenRequest:
     preferred_time: dt.datetime | None
     channel: str
     created_at: dt.datetime
+    confirmed_at: dt.datetime | None = None  # booked for preferred_time
 
 
 async def waiting_requests(session: AsyncSession, org_id: OrgId) -> int:
@@ -48,6 +49,7 @@ async def open_requests(session: AsyncSession, org_id: OrgId, *, after: tuple[dt
         .outerjoin(Vehicle, and_(Vehicle.id == Request.vehicle_id, Vehicle.organization_id == org_id))
         .where(*where).order_by(Request.created_at, Request.id).limit(limit + 1))).all()
     found = [OpenRequest(RequestId(r.id), name, phone, plate, make, model, r.complaint, r.preferred_time,
-                         r.channel, r.created_at) for r, name, phone, plate, make, model in rows[:limit]]
+                         r.channel, r.created_at, r.confirmed_at)
+             for r, name, phone, plate, make, model in rows[:limit]]
     more = len(rows) > limit and found
     return found, (found[-1].created_at, int(found[-1].id)) if more else None

@@ -74,6 +74,7 @@ class PaymentLine:
     amount: Decimal
     status: str
     received_at: dt.datetime
+    id: int = 0  # the payment's id (its receipt's PDF)
 
 
 async def session_payments(session: AsyncSession, org_id: OrgId, session_id: SessionId) -> list[PaymentLine]:
@@ -83,7 +84,8 @@ async def session_payments(session: AsyncSession, org_id: OrgId, session_id: Ses
         Payment.organization_id == org_id,
         or_(Payment.session_id == session_id, Payment.invoice_id.in_(invoices)))
         .order_by(Payment.received_at, Payment.id))).all()
-    return [PaymentLine(p.receipt_number, p.method, Decimal(p.amount), p.status, p.received_at) for p in rows]
+    return [PaymentLine(p.receipt_number, p.method, Decimal(p.amount), p.status, p.received_at, p.id)
+            for p in rows]
 
 
 async def client_messages(session: AsyncSession, org_id: OrgId, phone: str, since: dt.datetime,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from garagebot.app import commands
 from garagebot.app.cli_config import add_config_parsers
 from garagebot.app.cli_digests import add_digest_parsers
+from garagebot.app.cli_jobs import add_jobs_parsers
 from garagebot.app.cli_reports import add_report_parsers
 from garagebot.app.cli_tools import add_tool_parsers
 from garagebot.app.logs import configure_logging
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     _user_and_audit_parsers(sub)
     add_tool_parsers(sub, _run_async)
     add_report_parsers(sub, _run_async)
+    add_jobs_parsers(sub, _run_async)
     add_digest_parsers(sub, _run_async)
     return parser
 

@@ -24,6 +24,7 @@ from garagebot.app.console import console_room
 from garagebot.app.keys import RUNTIME, SETTINGS
 from garagebot.app.metrics import METRICS, Metrics, count_deliveries, metrics_endpoint, outbox_backlog
 from garagebot.app.pages import pages_room
+from garagebot.app.schedule import schedule_room
 from garagebot.app.settings import Settings
 from garagebot.app.telegram import telegram_room
 from garagebot.core.ports import Clock
@@ -90,7 +91,7 @@ def health_room(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics_endpoint)
 
 
-ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room, console_room)
+ROOMS: tuple[Room, ...] = (health_room, telegram_room, channels_room, pages_room, console_room, schedule_room)
 
 
 def create_app(

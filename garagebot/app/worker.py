@@ -1,4 +1,5 @@
-"""``garagebot worker`` (Redis mode): the outbox drain loop in its own process.
+"""``garagebot worker`` (Redis mode): the outbox drain loop in its own process,
+and the scheduler's arq cron (``app.schedule``).
 
 It runs the same ``InProcessDrainer`` as the embedded mode, woken through
 Redis by the web process's commits (``app.queue``) and polling every
@@ -17,16 +18,20 @@ from collections.abc import Sequence
 
 from garagebot.app.bootstrap import Wiring, open_runtime
 from garagebot.app.queue import InProcessDrainer, listen_for_wakes
+from garagebot.app.schedule import TICK_SECONDS, scheduled_jobs, scheduler_worker
 from garagebot.app.settings import Settings
 from garagebot.core.dispatch import DrainReport
 from garagebot.core.ports import Clock
+from garagebot.core.schedule import Registry
 
 log = logging.getLogger(__name__)
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
-                     clock: Clock | None = None, wirings: Sequence[Wiring] | None = None) -> None:
-    """Drain until ``stop`` is set, or until SIGINT/SIGTERM when no ``stop`` is given."""
+                     clock: Clock | None = None, wirings: Sequence[Wiring] | None = None,
+                     registry: Registry | None = None, tick_seconds: int = TICK_SECONDS) -> None:
+    """Drain, and run the scheduler (an arq cron job, ``app.schedule``), until
+    ``stop`` is set, or until SIGINT/SIGTERM when no ``stop`` is given."""
     if not settings.redis_url:
         raise ValueError("the worker needs REDIS_URL")
     if stop is None:
@@ -41,7 +46,8 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
         listener = asyncio.create_task(listen_for_wakes(rt.redis, settings.queue_name, drainer))
         log.info("outbox worker %s started", rt.dispatcher.worker_id)
         try:
-            await stop.wait()
+            async with scheduler_worker(rt, registry or scheduled_jobs(settings, rt.storage), tick_seconds):
+                await stop.wait()
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -8,6 +8,7 @@ stateDiagram-v2
     main --> main: anything else (forwarded to the advisor)
     main --> intake_name: a number the garage does not know
     main --> intake_plate: "book"
+    main --> intake_time: 1 after a service-due reminder (car and service filled in)
     main --> rating_comment: 1-5 after delivery
     main --> quote_confirm: a decision that is not exact ("موافق على ١ بس"), echoed
     quote_confirm --> main: yes (decided as echoed) / no / anything else (read as in main)
@@ -26,7 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from garagebot.conversations.client import appointments, confirm, feedback, intake, quote, status, threads
+from garagebot.conversations.client import (
+    appointments,
+    confirm,
+    feedback,
+    intake,
+    quote,
+    service,
+    status,
+    threads,
+)
 from garagebot.conversations.client.intents import Intent, intents, rating
 from garagebot.conversations.client.types import ClientCtx, ClientState, ClientStep, reply
 from garagebot.conversations.types import Reply
@@ -55,6 +65,9 @@ async def _main(ctx: ClientCtx) -> ClientStep:
         booked = await appointments.typed(ctx)
         if booked is not None:
             return booked
+    booked = await service.book_service(ctx)
+    if booked is not None:
+        return booked
     score = rating(text)
     if score is not None and feedback.can_rate(ctx):
         return await feedback.rate(ctx, score)

@@ -42,6 +42,7 @@ TIME_PREFIX = "it:"
 _TIME_CHOICES = (Choice(f"{TIME_PREFIX}today", "client.choice_today"),
                  Choice(f"{TIME_PREFIX}tomorrow", "client.choice_tomorrow"),
                  Choice(f"{TIME_PREFIX}any", "client.choice_any_time"))
+TIME_CHOICES = _TIME_CHOICES
 _CHOICE_TEXT = {"today": "today", "tomorrow": "tomorrow", "any": "any time"}
 
 

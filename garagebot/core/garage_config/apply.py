@@ -27,6 +27,7 @@ from garagebot.core.garage_config.appointments import AppointmentsConfig, apply_
 from garagebot.core.garage_config.digests import apply_digests
 from garagebot.core.garage_config.export import current_billing, current_whatsapp
 from garagebot.core.garage_config.parse import parse_config
+from garagebot.core.garage_config.schedule import apply_schedule
 from garagebot.core.garage_config.schema import BillingConfig, GarageConfig, Problem, TemplateConfig
 from garagebot.core.ids import TemplateId
 from garagebot.core.inspections.settings import set_inspection_template
@@ -103,6 +104,9 @@ def _sections(config: GarageConfig) -> list[tuple[str, Section]]:
         out.append(("templates", lambda uow, problems: _templates(uow, templates, problems)))
     if config.whatsapp_templates is not None:
         out.append(("whatsapp_templates", lambda uow, problems: _whatsapp(uow, config, problems)))
+    if config.schedule is not None:
+        schedule = config.schedule
+        out.append(("schedule", lambda uow, _p: apply_schedule(uow, schedule)))
     if config.digests is not None:
         digests = config.digests
         out.append(("digests", lambda uow, _p: apply_digests(uow, digests)))
@@ -119,6 +123,7 @@ def _line_of(config: GarageConfig, section: str) -> int:
     lines = {"billing": config.billing.line if config.billing else 0,
              "sla": config.sla.line if config.sla else 0,
              "notifications": config.notifications_line, "qc_items": config.qc_line,
+             "schedule": config.schedule_line,
              "digests": config.digests[0].line if config.digests else 0,
              "appointments": config.appointments.line if isinstance(config.appointments, AppointmentsConfig)
              else 0,

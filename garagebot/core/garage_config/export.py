@@ -12,11 +12,13 @@ from typing import cast
 import yaml
 from sqlalchemy import select
 
+from garagebot.core.alerts.settings import schedule_settings
 from garagebot.core.billing.enums import TaxCategory
 from garagebot.core.billing.settings import billing_settings
 from garagebot.core.enums import Role
 from garagebot.core.garage_config.appointments import AppointmentsConfig, current_appointments, to_document
 from garagebot.core.garage_config.digests import current_digests, digests_yaml
+from garagebot.core.garage_config.schedule import schedule_doc
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
     BillingConfig,
@@ -54,7 +56,8 @@ async def read_config(uow: UnitOfWork) -> GarageConfig:
         templates=templates, qc_items=tuple(qc_items_of(org)), billing=current_billing(org),
         sla=SlaConfig(org.sla_diagnose_minutes, org.sla_repair_minutes),
         client_step_updates=step_updates_enabled(org.settings),
-        whatsapp_templates=current_whatsapp(org), digests=current_digests(org),
+        whatsapp_templates=current_whatsapp(org), schedule=schedule_settings(org.settings),
+        digests=current_digests(org),
         appointments=await current_appointments(uow),
         inspection_template=template_of(org.settings),
     )
@@ -143,6 +146,8 @@ def to_yaml(config: GarageConfig) -> str:
         ]
     if config.whatsapp_templates is not None:
         doc["whatsapp_templates"] = _whatsapp(config.whatsapp_templates)
+    if config.schedule is not None:
+        doc["schedule"] = schedule_doc(config.schedule)
     if config.digests is not None:
         doc["digests"] = digests_yaml(config.digests)
     if isinstance(config.appointments, AppointmentsConfig):

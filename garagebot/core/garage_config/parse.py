@@ -20,6 +20,7 @@ from garagebot.core.errors import DomainError
 from garagebot.core.garage_config.appointments import parse_appointments
 from garagebot.core.garage_config.digests import parse_digests
 from garagebot.core.garage_config.nodes import Reader, compose, line_of
+from garagebot.core.garage_config.schedule import parse_schedule
 from garagebot.core.garage_config.schema import (
     FORMAT_VERSION,
     BillingConfig,
@@ -34,7 +35,7 @@ from garagebot.core.inspections.templates import Template, from_json
 from garagebot.core.work.templates import ChecklistItemSpec, StepSpec
 
 SECTIONS = ("version", "templates", "qc_items", "billing", "sla", "notifications", "whatsapp_templates",
-            "digests", "appointments", "inspection_template")
+            "schedule", "digests", "appointments", "inspection_template")
 _TEMPLATE = ("code", "name_en", "name_ar", "active", "steps")
 _STEP = ("name_en", "name_ar", "skill", "minutes", "parallel_group", "assembly", "attachments", "price",
          "checklist")
@@ -67,6 +68,8 @@ def parse_config(text: str) -> tuple[GarageConfig, list[Problem]]:
         client_step_updates=_step_updates(r, notes) if notes is not None else None,
         notifications_line=line_of(notes) if notes is not None else 0,
         whatsapp_templates=_whatsapp(r, top["whatsapp_templates"]) if "whatsapp_templates" in top else None,
+        schedule=parse_schedule(r, top["schedule"]) if "schedule" in top else None,
+        schedule_line=line_of(top["schedule"]) if "schedule" in top else 0,
         digests=parse_digests(r, top["digests"]) if "digests" in top else None,
         appointments=parse_appointments(r, top["appointments"]) if "appointments" in top else None,
         inspection_template=_inspection(r, inspection) if inspection is not None else None,

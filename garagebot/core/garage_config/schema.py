@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from garagebot.core.alerts.settings import ScheduleSettings
 from garagebot.core.inspections.templates import Template
 from garagebot.core.work.templates import StepSpec
 
@@ -101,6 +102,8 @@ class GarageConfig:
     client_step_updates: bool | None = None
     notifications_line: int = 0
     whatsapp_templates: tuple[WhatsAppTemplateConfig, ...] | None = None
+    schedule: ScheduleSettings | None = None  # the ``schedule`` section (core.garage_config.schedule)
+    schedule_line: int = 0
     digests: tuple[DigestConfig, ...] | None = None
     # core.garage_config.appointments.AppointmentsConfig (typed loosely: that module imports this one)
     appointments: object | None = None

@@ -67,6 +67,7 @@ from garagebot.core.models.repair import (
     SessionQcItem,
     SessionStatusChange,
 )
+from garagebot.core.models.schedule import ScheduledRun, SlaBreach
 from garagebot.core.models.work import (
     JobCard,
     MediaFile,
@@ -130,11 +131,13 @@ __all__ = [
     "RepairSession",
     "Request",
     "Reservation",
+    "ScheduledRun",
     "ServiceTemplate",
     "SessionQcItem",
     "SessionStatusChange",
     "ShortLink",
     "SignInAttempt",
+    "SlaBreach",
     "Step",
     "StepChecklistItem",
     "StepException",

@@ -31,6 +31,7 @@ from garagebot.app.keys import RUNTIME
 from garagebot.app.pages import notify_config
 from garagebot.app.settings import Settings
 from garagebot.core.alerts import invoices, service_due, sla, stock
+from garagebot.core.appointments.jobs import mark_no_shows, remind_appointments
 from garagebot.core.digests.send import run_due_digests
 from garagebot.core.ids import OrgId
 from garagebot.core.ports import FileStorage
@@ -51,6 +52,12 @@ def scheduled_jobs(settings: Settings, storage: FileStorage | None = None) -> Re
     async def digests(db: Database, org_id: int, now: dt.datetime) -> int:
         return await run_due_digests(db, OrgId(org_id), now, storage=storage)
 
+    async def appointment_reminders(db: Database, org_id: int, now: dt.datetime) -> int:
+        return await remind_appointments(db, OrgId(org_id), now)
+
+    async def no_shows(db: Database, org_id: int, now: dt.datetime) -> int:
+        return await mark_no_shows(db, OrgId(org_id), now)
+
     return Registry([
         Job("digests", Every(15), dt.timedelta(minutes=15), calling(digests)),
         Job("sla_check", Every(5), dt.timedelta(minutes=5), calling(sla.check_sla)),
@@ -58,6 +65,9 @@ def scheduled_jobs(settings: Settings, storage: FileStorage | None = None) -> Re
         Job("orders_overdue", Daily(dt.time(8, 0)), CATCH_UP, calling(stock.overdue_orders)),
         Job("invoice_reminders", Daily(dt.time(10, 0)), CATCH_UP, calling(invoices.InvoiceReminders(config))),
         Job("service_reminders", Daily(dt.time(10, 30)), CATCH_UP, calling(service_due.remind_services)),
+        # Tomorrow's appointments reminded once each (in the reminder hours); missed ones marked.
+        Job("appointment_reminders", Every(60), dt.timedelta(hours=1), calling(appointment_reminders)),
+        Job("no_shows", Every(10), dt.timedelta(minutes=10), calling(no_shows)),
     ])
 
 

@@ -21,7 +21,7 @@ def test_jobs_list_and_run(db_file: Path, capsys: pytest.CaptureFixture[str]) ->
     assert lines[0].split() == ["garage", "job", "cadence", "last", "run", "next", "run"]
     jobs = {line.split()[1]: line for line in lines[1:]}
     assert set(jobs) == {"digests", "sla_check", "stock_daily", "orders_overdue", "invoice_reminders",
-                         "service_reminders"}
+                         "service_reminders", "appointment_reminders", "no_shows"}
     assert "daily 08:00" in jobs["stock_daily"]
     assert "never" in jobs["stock_daily"]
     assert "CET" in jobs["stock_daily"]  # the garage's zone
@@ -31,6 +31,8 @@ def test_jobs_list_and_run(db_file: Path, capsys: pytest.CaptureFixture[str]) ->
     assert query(db_file, "SELECT job, status, manual FROM scheduled_run") == [("sla_check", "done", 1)]
     code, out, err = run(capsys, "jobs", "list", "--org", "rami")
     assert "done (by hand), 0 queued" in next(line for line in out.splitlines() if "sla_check" in line)
+    code, out, err = run(capsys, "jobs", "run", "appointment_reminders", "--org", "rami")
+    assert (code, out) == (0, "appointment_reminders for rami: done, 0 message(s) queued\n")
 
 
 def test_an_unknown_job_or_garage_is_one_line_with_exit_code_2(

@@ -105,7 +105,8 @@ async def _vehicle_page(ctx: Ctx, form: Form | None = None, status: int = 200) -
                      "year": str(v.year or ""), "mileage_km": str(v.mileage_km or "")})
     return render(ctx, "vehicle.html", {
         "p": found, "v": v, "form": form, "may_edit": allowed(ctx.me.role, Permission.INTAKE),
-        "may_see_client": allowed(ctx.me.role, Permission.INTAKE)}, status=status)
+        "may_see_client": allowed(ctx.me.role, Permission.INTAKE),
+        "may_see_inspections": allowed(ctx.me.role, Permission.VIEW_INSPECTIONS)}, status=status)
 
 
 @page(Permission.VIEW_BOARD)

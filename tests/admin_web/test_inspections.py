@@ -46,6 +46,8 @@ async def test_a_cars_inspections_and_its_measurements_over_the_visits(
         vehicle = (await s.execute(
             select(RepairSession.vehicle_id).where(RepairSession.id == sid))).scalar_one()
     await browser.sign_in(await give_password(db, staff.lead))
+    _, page = await browser.get(f"/vehicles/{vehicle}")  # the car's page links its inspections
+    assert f'href="/vehicles/{vehicle}/inspections"' in page
     status, body = await browser.get(f"/vehicles/{vehicle}/inspections")
     assert status == 200
     assert html_problems(body) == []

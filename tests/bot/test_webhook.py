@@ -63,8 +63,9 @@ async def test_a_text_message_gets_the_menu_with_an_inline_keyboard(bot: BotHarn
     keyboard = sent.payload["reply_markup"]
     assert keyboard == {"inline_keyboard": [
         [{"text": "My jobs", "callback_data": "m:jobs"}, {"text": "Parts", "callback_data": "m:parts"}],
-        [{"text": "🌐 Language / اللغة", "callback_data": "g:language"},
-         {"text": "❓ Help", "callback_data": "g:help"}],
+        [{"text": "🔍 Inspections", "callback_data": "m:inspect"},
+         {"text": "🌐 Language / اللغة", "callback_data": "g:language"}],
+        [{"text": "❓ Help", "callback_data": "g:help"}],
     ]}
     [row] = await outbox_to(bot, tg)
     assert row.status == "sent"
